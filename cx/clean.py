@@ -1,0 +1,338 @@
+"""Apply the roles to a raw survey: numbers on their scales, dates, segments, and a validation report.
+
+The cleaned frame keeps display names and converts role columns: loyalty to float 0–10 (NaN when
+blank, "Don't know", out of range), drivers and outcome to floats on their scale, revenue and
+weight to floats, the date to datetime64, segments and comments to strings. Every value set
+aside is counted by reason, so the report can say what was excluded and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cx.errors import CxInputError
+from cx.load import RawSurvey
+from cx.roles import ColumnProfile, Inspection, Roles, infer_roles, profile_columns
+from cx.scales import REASON_WORDS, SENTINELS, map_values, parse_number
+
+LOYALTY_SCALE = (0, 10)
+
+
+@dataclass(frozen=True)
+class ColumnCheck:
+    """How one role column's values were read."""
+
+    column: str
+    role: str
+    valid: int
+    blank: int = 0
+    na_answer: int = 0
+    sentinel: int = 0
+    out_of_range: int = 0
+    not_a_number: int = 0
+    scale: tuple[int, int] | None = None
+    invalid_examples: tuple[str, ...] = ()
+
+    @property
+    def excluded(self) -> int:
+        """Answers set aside (not blank): "Don't know", sentinels, out of range, not a number."""
+        return self.na_answer + self.sentinel + self.out_of_range + self.not_a_number
+
+    def sentence(self) -> str:
+        """The check in one plain sentence."""
+        parts = [f"{getattr(self, k):,} {REASON_WORDS[k]}" for k in
+                 ("na_answer", "sentinel", "out_of_range", "not_a_number") if getattr(self, k)]
+        text = f'{self.role.capitalize()} "{self.column}": {self.valid:,} valid answers'
+        if self.scale:
+            text += f" on a {self.scale[0]}–{self.scale[1]} scale"
+        if self.blank:
+            text += f", {self.blank:,} blank"
+        if parts:
+            text += "; set aside as missing: " + ", ".join(parts)
+        if self.invalid_examples:
+            text += " (e.g. " + ", ".join(f'"{e}"' for e in self.invalid_examples) + ")"
+        return text + "."
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What was read, what was set aside and why."""
+
+    rows_read: int
+    rows_with_loyalty: int | None
+    checks: tuple[ColumnCheck, ...] = ()
+    notes: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per role column with counts by reason."""
+        rows = [{"column": c.column, "role": c.role, "scale": f"{c.scale[0]}–{c.scale[1]}" if c.scale else "",
+                 "valid": c.valid, "blank": c.blank, "don't know / N/A": c.na_answer, "sentinel codes": c.sentinel,
+                 "out of range": c.out_of_range, "not a number": c.not_a_number} for c in self.checks]
+        return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Survey:
+    """A survey ready for analysis: the cleaned frame, its roles and scales, and the validation report."""
+
+    frame: pd.DataFrame
+    roles: Roles
+    scales: dict[str, tuple[int, int]] = field(default_factory=dict)
+    report: ValidationReport | None = None
+    source: str = ""
+    profiles: dict[str, ColumnProfile] = field(default_factory=dict)
+
+    @property
+    def n_rows(self) -> int:
+        """Response rows in the file."""
+        return len(self.frame)
+
+
+def inspect_survey(raw: RawSurvey) -> Inspection:
+    """Profile the columns and infer roles."""
+    profiles = profile_columns(raw.frame, raw.codes, raw.metadata)
+    return Inspection(profiles=profiles, roles=infer_roles(profiles))
+
+
+def rating_values(s: pd.Series, force_scale: tuple[int, int] | None = None) -> tuple[pd.Series, ColumnCheck]:
+    """Convert a rating column to floats on its scale, counting what was set aside and why.
+
+    Parameters
+    ----------
+    s : the raw column (numbers or text such as "10 - Extremely likely", "Very satisfied", "N/A").
+    force_scale : the scale to use (the loyalty question is always 0–10); inferred when None.
+    """
+    n = len(s)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques)) if len(uniques) else np.zeros(0, int)
+    blank_values = np.zeros(len(uniques), dtype=bool)
+    if len(uniques) and uniques.dtype.kind in "OUT" or str(getattr(uniques, "dtype", "")) in ("str", "string"):
+        blank_values = np.array([str(u).strip() == "" for u in uniques], dtype=bool)
+    vm = map_values(pd.Series(np.asarray(uniques, dtype=object)), counts)
+    scale = force_scale or vm.scale
+    lookup = np.full(len(uniques), np.nan)
+    reason = np.array([""] * len(uniques), dtype=object)
+    for i, u in enumerate(np.asarray(uniques, dtype=object)):
+        if blank_values[i]:
+            reason[i] = "blank"
+            continue
+        if vm.reasons.get(u) == "na_answer":
+            reason[i] = "na_answer"
+            continue
+        v = vm.numbers.get(u)
+        if v is None and vm.reasons.get(u) in ("sentinel", "out_of_range"):
+            v = float(u) if not isinstance(u, str) else parse_number(u)
+        if v is None:
+            reason[i] = "not_a_number"
+            continue
+        if scale is not None and (v < scale[0] or v > scale[1] or not float(v).is_integer()):
+            reason[i] = "sentinel" if v in SENTINELS else "out_of_range"
+            continue
+        lookup[i] = v
+    values = np.where(codes >= 0, lookup[np.maximum(codes, 0)] if len(lookup) else np.nan, np.nan)
+    tally = {k: 0 for k in ("blank", "na_answer", "sentinel", "out_of_range", "not_a_number")}
+    tally["blank"] += int((codes < 0).sum())
+    examples = []
+    for i, r in enumerate(reason):
+        if r:
+            tally[r] += int(counts[i])
+            if r in ("out_of_range", "not_a_number") and len(examples) < 3:
+                examples.append(str(uniques[i])[:40])
+    valid = int(np.isfinite(values).sum())
+    check = ColumnCheck(column=str(s.name), role="", valid=valid, scale=scale, invalid_examples=tuple(examples),
+                        **tally)
+    assert valid + sum(tally.values()) == n
+    return pd.Series(values, index=s.index, name=s.name, dtype="float64"), check
+
+
+def money_values(s: pd.Series) -> tuple[pd.Series, ColumnCheck]:
+    """Revenue as floats: numbers as they are; text such as "$1,234.50" or "1.234,50" parsed."""
+    if s.dtype.kind in "iuf":
+        values = s.astype("float64")
+        check = ColumnCheck(column=str(s.name), role="revenue", valid=int(values.notna().sum()),
+                            blank=int(values.isna().sum()))
+        return values, check
+    from cx.revenue import parse_money
+
+    values, problems = parse_money(s)
+    blank = int(s.isna().sum() + (s.dropna().astype(str).str.strip() == "").sum())
+    valid = int(values.notna().sum())
+    bad = len(s) - valid - blank
+    examples = tuple(str(v)[:40] for v in s[values.isna() & s.notna()].astype(str).str.strip().replace("", np.nan)
+                     .dropna().unique()[:3])
+    return values.astype("float64"), ColumnCheck(column=str(s.name), role="revenue", valid=valid, blank=blank,
+                                                 not_a_number=bad, invalid_examples=examples)
+
+
+def date_values(s: pd.Series, dayfirst: bool = False) -> tuple[pd.Series, ColumnCheck]:
+    """Response dates as datetime64 (timezones dropped); unparseable values counted."""
+    if s.dtype.kind == "M":
+        values = s
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_convert(None)
+    else:
+        text = s.astype("str").str.strip()
+        text = text.str.replace(r"\s*GMT[+-]\d+$", "", regex=True)
+        codes, uniques = pd.factorize(text)
+        parsed = pd.to_datetime(pd.Series(uniques), errors="coerce", dayfirst=dayfirst, format="mixed")
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_convert(None)
+        arr = parsed.to_numpy(dtype="datetime64[ns]")
+        values = pd.Series(np.where(codes >= 0, arr[np.maximum(codes, 0)] if len(arr) else np.datetime64("NaT"),
+                                    np.datetime64("NaT")), index=s.index, name=s.name).astype("datetime64[ns]")
+    blank = int(s.isna().sum())
+    valid = int(values.notna().sum())
+    examples = tuple(str(v)[:40] for v in s[values.isna() & s.notna()].unique()[:3])
+    return values, ColumnCheck(column=str(s.name), role="date", valid=valid, blank=blank,
+                               not_a_number=len(s) - valid - blank, invalid_examples=examples)
+
+
+def segment_values(s: pd.Series) -> pd.Series:
+    """Segment labels as strings; blanks missing; whole numbers without ".0"."""
+    if s.dtype.kind == "f":
+        out = s.map(lambda v: None if pd.isna(v) else (str(int(v)) if float(v).is_integer() else str(v)))
+        return out.astype("str")
+    if s.dtype.kind in "iub":
+        return s.astype("str")
+    out = s.astype("str").str.strip()
+    return out.mask(out == "")
+
+
+def text_values(s: pd.Series) -> pd.Series:
+    """Free text as strings; missing stays missing."""
+    return s if str(s.dtype) in ("str", "string") else s.astype("str")
+
+
+def prepare_survey(raw: RawSurvey, roles: Roles | None = None, inspection: Inspection | None = None) -> Survey:
+    """Clean the role columns of a raw survey and report what was set aside.
+
+    Parameters
+    ----------
+    raw : the survey as read.
+    roles : the roles to apply; inferred when None.
+    inspection : column profiles already computed (saves a second profile).
+
+    Raises
+    ------
+    CxInputError
+        When a role names a column that is not in the file.
+    """
+    inspection = inspection or inspect_survey(raw)
+    roles = roles or inspection.roles
+    frame = raw.frame.copy(deep=False)
+    for col in roles.columns():
+        if col not in frame.columns:
+            raise CxInputError(f'There is no column "{col}" in {raw.source}. Choose one of its columns.')
+    checks: list[ColumnCheck] = []
+    scales: dict[str, tuple[int, int]] = {}
+    problems: list[str] = []
+    if roles.loyalty:
+        values, check = rating_values(frame[roles.loyalty], LOYALTY_SCALE)
+        frame[roles.loyalty] = values
+        checks.append(_with_role(check, "loyalty"))
+        scales[roles.loyalty] = LOYALTY_SCALE
+        if check.valid == 0:
+            problems.append(
+                f'The loyalty column "{roles.loyalty}" has no valid 0–10 answers'
+                + (f" (it holds values such as {', '.join(repr(e) for e in check.invalid_examples)})"
+                   if check.invalid_examples else "")
+                + ". Choose the likelihood-to-recommend question as the loyalty column.")
+    for col, role in [(c, "driver") for c in roles.drivers] + ([(roles.outcome, "outcome")] if roles.outcome else []):
+        if col == roles.loyalty:
+            continue
+        values, check = rating_values(frame[col])
+        frame[col] = values
+        checks.append(_with_role(check, role))
+        if check.scale:
+            scales[col] = check.scale
+        if check.valid == 0:
+            problems.append(f'The {role} column "{col}" has no numeric answers; remove it from the {role}s.')
+    if roles.revenue:
+        values, check = money_values(frame[roles.revenue])
+        frame[roles.revenue] = values
+        checks.append(check)
+    if roles.weight:
+        values = pd.to_numeric(frame[roles.weight], errors="coerce").astype("float64")
+        bad = int((values <= 0).sum())
+        values = values.where(values > 0)
+        frame[roles.weight] = values
+        checks.append(ColumnCheck(column=roles.weight, role="weight", valid=int(values.notna().sum()),
+                                  blank=int(raw.frame[roles.weight].isna().sum()), out_of_range=bad))
+    if roles.date:
+        profile = inspection.profiles.get(roles.date)
+        values, check = date_values(frame[roles.date], dayfirst=bool(profile and profile.dayfirst))
+        frame[roles.date] = values
+        checks.append(check)
+    for col in roles.segments:
+        frame[col] = segment_values(frame[col])
+    if roles.comments:
+        frame[roles.comments] = text_values(frame[roles.comments])
+    rows_with_loyalty = int(frame[roles.loyalty].notna().sum()) if roles.loyalty else None
+    report = ValidationReport(rows_read=len(frame), rows_with_loyalty=rows_with_loyalty, checks=tuple(checks),
+                              notes=raw.notes, problems=tuple(problems))
+    return Survey(frame=frame, roles=roles, scales=scales, report=report, source=raw.source,
+                  profiles=inspection.profiles)
+
+
+def _with_role(check: ColumnCheck, role: str) -> ColumnCheck:
+    from dataclasses import replace
+
+    return replace(check, role=role)
+
+
+def require_analysable(survey: Survey) -> None:
+    """Refuse a survey with nothing to analyse: no valid loyalty answers, no outcome and no comments."""
+    roles = survey.roles
+    has_loyalty = bool(roles.loyalty) and survey.report is not None and (survey.report.rows_with_loyalty or 0) > 0
+    if has_loyalty or roles.outcome or roles.comments:
+        return
+    if roles.loyalty:
+        raise CxInputError(survey.report.problems[0] if survey.report and survey.report.problems else
+                           f'"{roles.loyalty}" has no valid 0–10 answers.')
+    raise CxInputError(
+        f"No 0–10 likelihood-to-recommend column was found in {survey.source}, and no other outcome or comment "
+        "column is named. Name the loyalty column (on the Data page, or with --loyalty COL), or name what to "
+        "analyse instead (--outcome COL or --comments COL)."
+    )
+
+
+def roles_with_overrides(inspection: Inspection, raw: RawSurvey, **overrides) -> Roles:
+    """The inferred roles with user choices applied; names may be display names or raw codes."""
+    roles = inspection.roles
+    changes = {}
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            resolved = []
+            for v in value:
+                col = raw.column_for(v)
+                if col is None:
+                    raise CxInputError(_unknown_column(v, raw))
+                resolved.append(col)
+            changes[key] = tuple(resolved)
+        else:
+            col = raw.column_for(value)
+            if col is None:
+                raise CxInputError(_unknown_column(value, raw))
+            changes[key] = col
+    roles = roles.replace(**changes)
+    if "drivers" not in changes and roles.drivers:
+        taken = {roles.loyalty, roles.outcome}
+        roles = roles.replace(drivers=tuple(d for d in roles.drivers if d not in taken))
+    if "segments" not in changes and roles.segments:
+        taken = set(roles.columns()) - set(roles.segments)
+        roles = roles.replace(segments=tuple(s for s in roles.segments if s not in taken))
+    return roles
+
+
+def _unknown_column(name: str, raw: RawSurvey) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, [str(c) for c in raw.frame.columns], n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else " Run `python -m cx inspect FILE` to list them."
+    return f'There is no column "{name}" in {raw.source}.{hint}'

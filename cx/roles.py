@@ -1,0 +1,311 @@
+"""Column profiles and role inference: which column is the loyalty question, which are drivers...
+
+Roles are inferred from a sample of rows (fast on a million responses) and the user stays in
+charge: the Data page and the CLI options override any of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from cx.scales import map_values
+
+SAMPLE_ROWS = 20_000
+
+LOYALTY_HINT = re.compile(r"recommend|\bnps\b|nps_|_nps|\bltr\b|likelihood|net promoter|promoter score", re.I)
+OUTCOME_HINT = re.compile(r"overall|satisf|\bcsat\b|repurchase|renew|loyal|recommend", re.I)
+COMMENT_HINT = re.compile(r"comment|verbatim|feedback|why|reason|review|text|content|open|suggest|remark|explain|"
+                          r"improve|describe|anything else|tell us", re.I)
+SEGMENT_HINT = re.compile(r"unit|region|tier|segment|country|division|department|type|class|channel|plan|"
+                          r"product|industry|size|market|area|branch|team|category|contract|cabin|group|"
+                          r"quarter|wave|sub_type|subtype|district|zone|line of business|\blob\b", re.I)
+ID_HINT = re.compile(r"(^|[\s_])(id|uuid|guid|key|number|no)$|^id$|identifier|response ?id|respondent", re.I)
+CUSTOMER_HINT = re.compile(r"customer|account|client|company|member|cust", re.I)
+REVENUE_HINT = re.compile(r"revenue|\barr\b|\bmrr\b|spend|sales|amount|charges|turnover|income|value \(|"
+                          r"contract value|billing amount|annual value|ltv|cltv|clv|\$|€|£", re.I)
+DATE_HINT = re.compile(r"date|time|recorded|submitted|created|timestamp|completed|\bend\b|day|month|period", re.I)
+WEIGHT_HINT = re.compile(r"weight|\bwt\b|wgt|_wt$|^wt_|expansion factor", re.I)
+NOT_DRIVER_HINT = re.compile(r"\bage\b|year|zip|postcode|postal|\bcount\b|number ?of|numberof|tenure|duration|progress|"
+                             r"finished|status|score\b.*churn|churn|referral|dependents|income|"
+                             r"importan|^qi|weight|household|children|employees", re.I)
+
+MAX_SEGMENT_VALUES = 40
+MAX_DRIVERS = 40
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """What a column looks like, from a sample of its rows."""
+
+    name: str
+    code: str
+    kind: str  # empty | rating | number | money | date | category | text | id
+    n: int
+    n_missing: int
+    n_distinct: int
+    scale: tuple[int, int] | None = None
+    labelled: bool = False
+    mean_length: float = 0.0
+    examples: tuple[str, ...] = ()
+    dayfirst: bool = False
+    metadata: bool = False
+
+    @property
+    def scale_text(self) -> str:
+        """The scale in words, e.g. "1–5"."""
+        if self.scale is None:
+            return ""
+        return f"{self.scale[0]}–{self.scale[1]}" + (" (labels)" if self.labelled else "")
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Which column plays which part in the analysis (display names)."""
+
+    loyalty: str | None = None
+    drivers: tuple[str, ...] = ()
+    comments: str | None = None
+    segments: tuple[str, ...] = ()
+    customer_id: str | None = None
+    revenue: str | None = None
+    date: str | None = None
+    weight: str | None = None
+    outcome: str | None = None
+
+    def replace(self, **changes) -> Roles:
+        """A copy with some roles changed (tuples for drivers and segments)."""
+        for key in ("drivers", "segments"):
+            if key in changes and changes[key] is not None:
+                changes[key] = tuple(changes[key])
+        return replace(self, **changes)
+
+    def columns(self) -> list[str]:
+        """Every column that has a role, each once."""
+        cols = [self.loyalty, self.outcome, *self.drivers, self.comments, *self.segments, self.customer_id,
+                self.revenue, self.date, self.weight]
+        return list(dict.fromkeys(c for c in cols if c))
+
+    def to_dict(self) -> dict:
+        """The ``columns`` section of the CLI JSON."""
+        d = asdict(self)
+        d["drivers"] = list(self.drivers)
+        d["segments"] = list(self.segments)
+        return d
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """Profiles of every column and the roles inferred from them."""
+
+    profiles: dict[str, ColumnProfile] = field(default_factory=dict)
+    roles: Roles = field(default_factory=Roles)
+
+
+def _sample(frame: pd.DataFrame, rows: int) -> pd.DataFrame:
+    if len(frame) <= rows:
+        return frame
+    idx = np.random.default_rng(0).choice(len(frame), rows, replace=False)
+    idx.sort()
+    return frame.iloc[idx]
+
+
+def profile_columns(frame: pd.DataFrame, codes: dict[str, str] | None = None,
+                    metadata: tuple[str, ...] = (), sample_rows: int = SAMPLE_ROWS) -> dict[str, ColumnProfile]:
+    """Profile every column from a sample of rows.
+
+    Parameters
+    ----------
+    frame : the survey as read (`RawSurvey.frame`).
+    codes : display name -> raw column code.
+    metadata : survey-platform bookkeeping columns (never drivers or segments).
+    sample_rows : rows sampled for the profile (the whole frame when smaller).
+    """
+    codes = codes or {}
+    sample = _sample(frame, sample_rows)
+    return {col: _profile(col, sample[col], codes.get(col, col), col in metadata) for col in frame.columns}
+
+
+def _profile(name: str, s: pd.Series, code: str, metadata: bool) -> ColumnProfile:
+    n = len(s)
+    present = s.dropna()
+    if present.dtype.kind in "OUT" or str(present.dtype) in ("str", "string"):
+        stripped = present.astype(str).str.strip()
+        present = present[stripped != ""]
+    n_missing = n - len(present)
+    base = {"name": name, "code": code, "n": n, "n_missing": n_missing, "metadata": metadata}
+    if present.empty:
+        return ColumnProfile(kind="empty", n_distinct=0, **base)
+    counts = present.value_counts(sort=False)
+    n_distinct = len(counts)
+    examples = tuple(str(v)[:80] for v in counts.sort_values(ascending=False).index[:3])
+    base.update(n_distinct=n_distinct, examples=examples)
+    if s.dtype.kind == "M":
+        return ColumnProfile(kind="date", **base)
+    if s.dtype.kind == "b":
+        return ColumnProfile(kind="category", **base)
+    numeric = s.dtype.kind in "iuf"
+    if n_distinct <= 200 or numeric:
+        vm = map_values(pd.Series(counts.index, dtype=object), counts.to_numpy()) if n_distinct <= 5000 else None
+        if vm is not None and vm.scale is not None and n_distinct >= 3:
+            mapped = sum(int(c) for v, c in zip(counts.index, counts.to_numpy()) if v in vm.numbers)
+            if mapped >= 0.6 * len(present):
+                return ColumnProfile(kind="rating", scale=vm.scale, labelled=vm.labelled, **base)
+    if numeric:
+        if n_distinct >= 0.95 * len(present) and s.dtype.kind in "iu" and ID_HINT.search(name):
+            return ColumnProfile(kind="id", **base)
+        return ColumnProfile(kind="number", **base)
+    text = present.astype(str)
+    lengths = text.str.len()
+    mean_length = float(lengths.mean())
+    base["mean_length"] = mean_length
+    date_kind = _date_like(text)
+    if date_kind is not None:
+        return ColumnProfile(kind="date", dayfirst=date_kind, **base)
+    if _money_like(text):
+        return ColumnProfile(kind="money", **base)
+    unique_ratio = n_distinct / len(present)
+    if unique_ratio > 0.9 and mean_length < 40 and not text.str.contains(" ", regex=False).mean() > 0.5:
+        return ColumnProfile(kind="id", **base)
+    letters = text.head(500).str.count(r"[^\W\d_]").sum() / max(1, int(lengths.head(500).sum()))
+    if letters < 0.3:
+        return ColumnProfile(kind="id" if unique_ratio > 0.5 else "category", **base)
+    words = text.str.count(" ") + 1
+    if n_distinct > MAX_SEGMENT_VALUES and (mean_length >= 20 or float(words.mean()) >= 4 or
+                                             lengths.max() > 80):
+        return ColumnProfile(kind="text", **base)
+    if n_distinct <= MAX_SEGMENT_VALUES or unique_ratio < 0.05:
+        return ColumnProfile(kind="category", **base)
+    return ColumnProfile(kind="text" if mean_length >= 15 else "id", **base)
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2})?(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"),
+    re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?( ?[AP]M)?)?$", re.I),
+    re.compile(r"^\d{4}/\d{1,2}/\d{1,2}( \d{1,2}:\d{2}(:\d{2})?( ?[AP]M)?)?( GMT[+-]\d+)?$", re.I),
+    re.compile(r"^\d{1,2}[- ][A-Za-z]{3,9}[- ]\d{2,4}$"),
+    re.compile(r"^[A-Za-z]{3,9} \d{1,2},? \d{4}$"),
+    re.compile(r"^\d{1,2}(st|nd|rd|th)? [A-Za-z]{3,9} \d{4}$"),
+)
+
+
+def _date_like(text: pd.Series) -> bool | None:
+    """None when not dates; else whether the day comes first (DD/MM/YYYY)."""
+    head = text.head(300).str.strip()
+    if head.empty:
+        return None
+    hits = sum(1 for v in head if any(p.match(v) for p in _DATE_PATTERNS))
+    if hits < 0.9 * len(head):
+        return None
+    slashed = head[head.str.match(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")]
+    if slashed.empty:
+        return False
+    first = slashed.str.extract(r"^(\d{1,2})")[0].astype(int)
+    second = slashed.str.extract(r"^\d{1,2}[/.-](\d{1,2})")[0].astype(int)
+    if (first > 12).any():
+        return True
+    if (second > 12).any():
+        return False
+    return "." in slashed.iloc[0] or "-" in slashed.iloc[0][:6]
+
+
+_MONEY = re.compile(r"^\(?-?\s*[$€£¥]?\s*-?\d[\d,.\s']*(\.\d+|,\d+)?\s*[kKmMbB]?\s*(USD|EUR|GBP|€|\$|£)?\)?$")
+
+
+def _money_like(text: pd.Series) -> bool:
+    head = text.head(300).str.strip()
+    head = head[head != ""]
+    if head.empty:
+        return False
+    hits = head.str.match(_MONEY.pattern)
+    return bool(hits.mean() >= 0.9)
+
+
+def infer_roles(profiles: dict[str, ColumnProfile]) -> Roles:
+    """Infer each column's role from its profile and name.
+
+    Loyalty: a 0–10 (or 1–10) rating, preferring names about recommending. Drivers: the rating
+    columns sharing the most common scale. Comments: the longest free text. Segments: categories
+    with 2–40 values. Customer id, revenue, date and weight: by kind and name.
+    """
+    cols = list(profiles.values())
+    usable = [p for p in cols if not p.metadata and p.kind != "empty"]
+
+    def score_name(p: ColumnProfile, pattern: re.Pattern) -> bool:
+        return bool(pattern.search(p.name) or pattern.search(p.code))
+
+    ratings = [p for p in usable if p.kind == "rating"]
+    ten = [p for p in ratings if p.scale in ((0, 10), (1, 10)) and not NOT_DRIVER_HINT.search(p.name)]
+    loyalty = next((p for p in ten if score_name(p, LOYALTY_HINT)), None)
+    if loyalty is None:
+        hinted = [p for p in ten if re.search(r"rating|score|overall|recommend", p.name, re.I)]
+        if hinted:
+            loyalty = hinted[0]
+    outcome = None
+    if loyalty is None:
+        outcome = next((p for p in ratings if score_name(p, OUTCOME_HINT) and not NOT_DRIVER_HINT.search(p.name)),
+                       None) or next((p for p in ratings if re.fullmatch(r"(overall )?(rating|score)", p.name, re.I)),
+                                     None)
+
+    taken = {p.name for p in (loyalty, outcome) if p is not None}
+    candidates = [p for p in ratings if p.name not in taken and not NOT_DRIVER_HINT.search(p.name)
+                  and not NOT_DRIVER_HINT.search(p.code) and not score_name(p, LOYALTY_HINT)
+                  and not re.search(r"overall", p.name, re.I) and p.n_missing < 0.8 * p.n]
+    drivers: list[ColumnProfile] = []
+    if candidates:
+        scales = pd.Series([p.scale for p in candidates]).value_counts()
+        common = scales.index[0]
+        drivers = [p for p in candidates if p.scale == common][:MAX_DRIVERS]
+        if len(drivers) < 2:
+            drivers = []
+    taken |= {p.name for p in drivers}
+
+    texts = [p for p in usable if p.kind == "text" and p.name not in taken]
+    comments = None
+    if texts:
+        comments = max(texts, key=lambda p: (score_name(p, COMMENT_HINT) and p.mean_length >= 15,
+                                              p.mean_length * (1 - p.n_missing / max(p.n, 1))))
+        taken.add(comments.name)
+
+    cats = [p for p in usable if p.kind in ("category",) and p.name not in taken and 2 <= p.n_distinct
+            <= MAX_SEGMENT_VALUES and not WEIGHT_HINT.search(p.name) and not re.search(r"e-?mail|name$", p.name, re.I)]
+    cats.sort(key=lambda p: (not score_name(p, SEGMENT_HINT), p.n_missing / max(p.n, 1) > 0.5, p.n_distinct))
+    segments = [p for p in cats if p.n_missing < 0.5 * p.n][:6]
+    taken |= {p.name for p in segments}
+
+    ids = [p for p in usable if p.kind in ("id", "number", "category") and p.name not in taken]
+    customer = next((p for p in ids if p.kind == "id" and score_name(p, CUSTOMER_HINT)), None)
+    if customer is None:
+        customer = next((p for p in ids if score_name(p, CUSTOMER_HINT) and ID_HINT.search(p.name)
+                         and p.n_distinct >= 0.5 * (p.n - p.n_missing)), None)
+    if customer is not None:
+        taken.add(customer.name)
+
+    money = [p for p in usable if p.kind in ("number", "money") and p.name not in taken]
+    revenue = next((p for p in money if score_name(p, REVENUE_HINT)), None)
+    if revenue is not None:
+        taken.add(revenue.name)
+
+    dates = [p for p in cols if p.kind == "date" and p.name not in taken]
+    date = None
+    if dates:
+        date = max(dates, key=lambda p: (p.code in ("RecordedDate", "EndDate"),
+                                          bool(DATE_HINT.search(p.name)) and not re.search(r"start", p.name, re.I),
+                                          -p.n_missing))
+    weight = next((p for p in usable if p.kind in ("number", "rating") and WEIGHT_HINT.search(p.name)
+                   and p.name not in taken), None)
+
+    return Roles(
+        loyalty=loyalty.name if loyalty else None,
+        drivers=tuple(p.name for p in drivers),
+        comments=comments.name if comments else None,
+        segments=tuple(p.name for p in segments),
+        customer_id=customer.name if customer else None,
+        revenue=revenue.name if revenue else None,
+        date=date.name if date else None,
+        weight=weight.name if weight else None,
+        outcome=outcome.name if outcome else None,
+    )
