@@ -1,0 +1,5 @@
+"""Entry point for ``python -m cx``."""
+
+from cx.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,95 @@
+"""The whole analysis of one survey as one JSON-able summary (``python -m cx analyze``).
+
+Pages call the same section functions, so the numbers on screen and in the JSON agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from cx.clean import Survey, inspect_survey, prepare_survey, require_analysable, roles_with_overrides
+from cx.errors import CxInputError
+from cx.filters import parse_where, where_mask
+from cx.load import RawSurvey, read_survey_file
+from cx.nps import nps_by_segment, nps_summary, nps_trend, segment_rows_to_dict, trend_rows_to_dict
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """Column choices and analysis settings (CLI options); None means infer."""
+
+    loyalty: str | None = None
+    outcome: str | None = None
+    drivers: tuple[str, ...] | None = None
+    comments: str | None = None
+    segments: tuple[str, ...] | None = None
+    revenue: str | None = None
+    date: str | None = None
+    codebook: str | None = None
+    method: str | None = None
+    where: tuple[str, ...] = ()
+    period: str = "quarter"
+    extra: dict = field(default_factory=dict)
+
+
+def load_survey(path: str | Path, options: AnalyzeOptions | None = None) -> tuple[RawSurvey, Survey]:
+    """Read, inspect, apply the user's column choices, clean, and refuse what cannot be analysed."""
+    options = options or AnalyzeOptions()
+    raw = read_survey_file(path)
+    inspection = inspect_survey(raw)
+    roles = roles_with_overrides(
+        inspection, raw, loyalty=options.loyalty, outcome=options.outcome, drivers=options.drivers,
+        comments=options.comments, segments=options.segments, revenue=options.revenue, date=options.date,
+    )
+    survey = prepare_survey(raw, roles, inspection)
+    if options.loyalty and survey.report and survey.report.problems and not survey.report.rows_with_loyalty:
+        raise CxInputError(survey.report.problems[0])
+    require_analysable(survey)
+    if options.where:
+        where = parse_where(list(options.where), list(survey.frame.columns), raw.column_for)
+        mask = where_mask(survey.frame, where)
+        if not mask.any():
+            raise CxInputError("No respondent matches --where " + " ".join(options.where)
+                               + ". Check the spelling of the value (values are compared as text).")
+        survey = Survey(frame=survey.frame[mask], roles=survey.roles, scales=survey.scales, report=survey.report,
+                        source=survey.source, profiles=survey.profiles)
+    return raw, survey
+
+
+def analyze(survey: Survey, options: AnalyzeOptions | None = None) -> dict:
+    """Every section of the contract's ``analyze`` JSON for a cleaned (and filtered) survey."""
+    options = options or AnalyzeOptions()
+    roles = survey.roles
+    frame = survey.frame
+    warnings: list[str] = list(survey.report.problems) if survey.report else []
+    out: dict = {
+        "source": survey.source,
+        "n_rows": int(len(frame)),
+        "columns": roles.to_dict(),
+        "nps": None,
+        "segments": None,
+        "drivers": None,
+        "themes": None,
+        "trend": None,
+        "revenue": None,
+        "warnings": warnings,
+    }
+    has_loyalty = bool(roles.loyalty) and bool(np.isfinite(frame[roles.loyalty].to_numpy(dtype="float64",
+                                                                                         na_value=np.nan)).any())
+    if has_loyalty:
+        out["nps"] = nps_summary(frame, roles.loyalty).to_dict()
+        if roles.weight:
+            out["nps_weighted"] = nps_summary(frame, roles.loyalty, roles.weight).to_dict()
+        if roles.segments:
+            out["segments"] = {seg: segment_rows_to_dict(nps_by_segment(frame, roles.loyalty, seg))
+                               for seg in roles.segments}
+        if roles.date:
+            trend = nps_trend(frame, roles.loyalty, roles.date, period=options.period)
+            out["trend"] = {"period": options.period, "items": trend_rows_to_dict(trend)}
+    elif roles.loyalty is None:
+        warnings.append("No 0–10 likelihood-to-recommend column was found, so there is no NPS. "
+                        "Name it with --loyalty COL.")
+    return out

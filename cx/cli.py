@@ -1,0 +1,156 @@
+"""``python -m cx``: the app's engine without a browser (see ../shared/CONTRACT.md).
+
+Exit status 0 when done; 2 for bad input or usage, with one line on stderr starting ``error:``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from cx.errors import CxInputError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2: the contract's shape for usage errors
+        sys.stderr.write(f"error: {message}. Run `python -m cx {self.prog.split()[-1]} --help` for usage.\n"
+                         if self.prog.split()[-1] in ("analyze", "report", "inspect", "sample")
+                         else f"error: {message}. Run `python -m cx --help` for usage.\n")
+        raise SystemExit(2)
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def _add_column_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="survey export: CSV, TSV, XLSX, XLS or Parquet")
+    p.add_argument("--loyalty", help="the 0–10 likelihood-to-recommend column")
+    p.add_argument("--outcome", help="numeric outcome for key driver analysis, when not the loyalty column")
+    p.add_argument("--drivers", type=_split, help="driver rating columns, comma-separated")
+    p.add_argument("--comments", help="the free-text column")
+    p.add_argument("--segment", action="append", dest="segments", help="a segment column (repeatable)")
+    p.add_argument("--revenue", help="annual revenue per respondent/account")
+    p.add_argument("--date", help="response date column")
+    p.add_argument("--codebook", help="CSV with columns theme,pattern (default: the starter codebook)")
+    p.add_argument("--method", choices=["shapley", "relative_weights", "correlation", "beta"],
+                   help="key driver method (default: shapley up to 15 drivers)")
+    p.add_argument("--where", action="append", default=[], metavar="COL=VALUE",
+                   help="keep only matching rows (repeatable; all must hold)")
+    p.add_argument("--period", choices=["month", "quarter"], default="quarter", help="trend granularity")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = _Parser(prog="python -m cx", description="CX Workbench without a browser.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    a = sub.add_parser("analyze", help="JSON summary of a survey on stdout")
+    _add_column_options(a)
+    i = sub.add_parser("inspect", help="detected columns, roles, scales and problems (JSON)")
+    i.add_argument("file")
+    return parser
+
+
+def _options(args: argparse.Namespace):
+    from cx.analysis import AnalyzeOptions
+
+    return AnalyzeOptions(
+        loyalty=args.loyalty, outcome=args.outcome, drivers=args.drivers, comments=args.comments,
+        segments=tuple(args.segments) if args.segments else None, revenue=args.revenue, date=args.date,
+        codebook=args.codebook, method=args.method, where=tuple(args.where), period=args.period,
+    )
+
+
+def _json_default(value):
+    import numpy as np
+
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value)
+
+
+def _clean_nan(obj):
+    if isinstance(obj, float) and (math.isnan(obj) or math.isinf(obj)):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean_nan(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean_nan(v) for v in obj]
+    return obj
+
+
+def _print_json(obj) -> None:
+    sys.stdout.write(json.dumps(_clean_nan(obj), default=_json_default, ensure_ascii=False, indent=2) + "\n")
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    """``analyze FILE``: the JSON summary."""
+    from cx.analysis import analyze, load_survey
+
+    options = _options(args)
+    _, survey = load_survey(args.file, options)
+    _print_json(analyze(survey, options))
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """``inspect FILE``: columns, kinds, scales, inferred roles, reader notes and problems."""
+    from cx.clean import inspect_survey, prepare_survey
+    from cx.load import read_survey_file
+
+    raw = read_survey_file(args.file)
+    inspection = inspect_survey(raw)
+    survey = prepare_survey(raw, inspection.roles, inspection)
+    columns = [{"name": p.name, "code": p.code, "kind": p.kind, "scale": list(p.scale) if p.scale else None,
+                "labelled": p.labelled, "missing": p.n_missing, "distinct": p.n_distinct,
+                "examples": list(p.examples), "platform_metadata": p.metadata}
+               for p in inspection.profiles.values()]
+    _print_json({
+        "source": raw.source, "format": raw.file_format, "platform": raw.platform, "encoding": raw.encoding,
+        "delimiter": raw.delimiter, "sheet": raw.sheet, "n_rows": raw.n_rows, "n_columns": raw.frame.shape[1],
+        "roles": inspection.roles.to_dict(), "columns": columns, "notes": list(raw.notes),
+        "checks": [c.sentence() for c in survey.report.checks], "problems": list(survey.report.problems),
+    })
+    return 0
+
+
+COMMANDS = {"analyze": cmd_analyze, "inspect": cmd_inspect}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        sys.stderr.write("error: name a command: analyze, inspect.\n")
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except CxInputError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except MemoryError:
+        sys.stderr.write("error: the file is too large for this machine's memory. Remove unused columns or "
+                         "split the file, and try again.\n")
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # never a traceback: say what happened and what to do
+        sys.stderr.write(f"error: the analysis failed unexpectedly ({type(exc).__name__}: {exc}). Check the file "
+                         "with `python -m cx inspect FILE`, and report this if it persists.\n")
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,352 @@
+"""Net Promoter Score with its margin of error, by segment and over time.
+
+Every score carries its uncertainty, and a difference is called real only when a two-sided z-test
+at the 5% level says so, so analysts stop reading noise as change.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+Z95 = 1.959963984540054
+MIN_BASE = 30
+GROUPS = ("Detractor", "Passive", "Promoter")
+
+METHOD_NOTE = (
+    "NPS = % promoters (9–10) − % detractors (0–6). 95% interval: normal approximation with the "
+    "trinomial variance, score ± 1.96 × 100 × √((p + d − (p − d)²) / n), p and d the promoter and "
+    "detractor shares. A difference is significant when a two-sided z-test (standard errors added in "
+    "quadrature) gives p < 0.05."
+)
+
+
+def nps_group(loyalty: pd.Series) -> pd.Series:
+    """Promoter (9–10), Passive (7–8) or Detractor (0–6) for each 0–10 answer; missing stays missing."""
+    values = loyalty.to_numpy(dtype="float64", na_value=np.nan)
+    out = np.where(values >= 9, "Promoter", np.where(values >= 7, "Passive", "Detractor")).astype(object)
+    out[np.isnan(values)] = None
+    return pd.Series(out, index=loyalty.index, name="NPS group", dtype="str")
+
+
+@dataclass(frozen=True)
+class NpsResult:
+    """NPS of one group of respondents, with its 95% interval.
+
+    ``score`` is on the −100..100 scale. With weights, shares are weighted and the interval uses the
+    Kish effective sample size; counts stay unweighted.
+    """
+
+    n: int
+    promoters: int
+    passives: int
+    detractors: int
+    score: float | None
+    se: float | None
+    weighted: bool = False
+    effective_n: float | None = None
+
+    @property
+    def ci95(self) -> tuple[float, float] | None:
+        """The 95% interval (normal approximation)."""
+        if self.score is None or self.se is None:
+            return None
+        return (self.score - Z95 * self.se, self.score + Z95 * self.se)
+
+    @property
+    def margin(self) -> float | None:
+        """Half-width of the 95% interval, in NPS points."""
+        return None if self.se is None else Z95 * self.se
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Unweighted shares of detractors, passives and promoters."""
+        if not self.n:
+            return {g: math.nan for g in GROUPS}
+        return {"Detractor": self.detractors / self.n, "Passive": self.passives / self.n,
+                "Promoter": self.promoters / self.n}
+
+    def to_dict(self) -> dict:
+        """The contract's ``nps`` object: n, score, promoters, passives, detractors, ci95."""
+        ci = self.ci95
+        return {"n": self.n, "score": _round(self.score), "promoters": self.promoters, "passives": self.passives,
+                "detractors": self.detractors, "ci95": [_round(ci[0]), _round(ci[1])] if ci else None,
+                **({"weighted": True, "effective_n": _round(self.effective_n)} if self.weighted else {})}
+
+
+def _round(x: float | None, digits: int = 6) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), digits)
+
+
+def nps_from_counts(promoters: int, passives: int, detractors: int) -> NpsResult:
+    """NPS and its standard error from the three counts.
+
+    Notes
+    -----
+    score = 100 (p − d); Var = (p + d − (p − d)²) / n (the variance of a ticket worth +1, 0, −1).
+
+    References
+    ----------
+    whuber, "How can I calculate margin of error in a NPS result?", Cross Validated 18603 (answer
+    18609); B. Rocks, R package NPS, ``nps_var``.
+    """
+    n = promoters + passives + detractors
+    if n == 0:
+        return NpsResult(0, 0, 0, 0, None, None)
+    p, d = promoters / n, detractors / n
+    var = max(p + d - (p - d) ** 2, 0.0)
+    return NpsResult(n, promoters, passives, detractors, 100 * (p - d), 100 * math.sqrt(var / n))
+
+
+def _codes(loyalty: pd.Series) -> np.ndarray:
+    """0 detractor, 1 passive, 2 promoter, -1 missing."""
+    v = loyalty.to_numpy(dtype="float64", na_value=np.nan)
+    codes = np.where(v >= 9, 2, np.where(v >= 7, 1, 0))
+    codes[np.isnan(v)] = -1
+    return codes
+
+
+def nps_summary(frame: pd.DataFrame, loyalty: str, weight: str | None = None) -> NpsResult:
+    """NPS of all respondents with a valid 0–10 answer.
+
+    Parameters
+    ----------
+    frame : the cleaned survey (loyalty already numeric 0–10, NaN when missing).
+    loyalty : the loyalty column.
+    weight : optional weight column; weighted shares, Kish effective n in the interval.
+
+    Returns
+    -------
+    NpsResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = nps_summary(pd.DataFrame({"ltr": [10, 9, 8, 6, None]}), "ltr")
+    >>> (r.n, r.score)
+    (4, 25.0)
+    """
+    codes = _codes(frame[loyalty])
+    w = None if weight is None else frame[weight].to_numpy(dtype="float64", na_value=np.nan)
+    return _nps_of_codes(codes, w)
+
+
+def _nps_of_codes(codes: np.ndarray, w: np.ndarray | None) -> NpsResult:
+    return _grouped(np.zeros(len(codes), dtype=np.int64), 1, codes, w)[0]
+
+
+def _grouped(groups: np.ndarray, k: int, codes: np.ndarray, w: np.ndarray | None) -> list[NpsResult]:
+    """NPS of each of k groups in one pass (group -1 and code -1 are left out)."""
+    valid = (codes >= 0) & (groups >= 0)
+    key = groups[valid] * 3 + codes[valid]
+    counts = np.bincount(key, minlength=3 * k).reshape(k, 3)
+    if w is not None:
+        wv = w[valid]
+        okw = np.isfinite(wv) & (wv > 0)
+        wv = np.where(okw, wv, 0.0)
+        wsum = np.bincount(key, weights=wv, minlength=3 * k).reshape(k, 3)
+        w2sum = np.bincount(groups[valid], weights=wv**2, minlength=k)
+    out = []
+    for g in range(k):
+        d_, q_, p_ = (int(x) for x in counts[g])
+        base = nps_from_counts(p_, q_, d_)
+        if w is None or base.n == 0 or wsum[g].sum() <= 0:
+            out.append(base)
+            continue
+        total = wsum[g].sum()
+        p, d = wsum[g, 2] / total, wsum[g, 0] / total
+        n_eff = total**2 / w2sum[g]
+        var = max(p + d - (p - d) ** 2, 0.0)
+        out.append(NpsResult(base.n, base.promoters, base.passives, base.detractors, 100 * (p - d),
+                             100 * math.sqrt(var / n_eff), weighted=True, effective_n=float(n_eff)))
+    return out
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A two-sided z-test of the difference between two NPS scores."""
+
+    difference: float | None
+    se: float | None
+    z: float | None
+    p_value: float | None
+
+    @property
+    def significant(self) -> bool:
+        """True when p < 0.05."""
+        return self.p_value is not None and self.p_value < 0.05
+
+
+def nps_difference(a: NpsResult, b: NpsResult) -> Difference:
+    """Test a's NPS against b's: z = (a − b) / √(se_a² + se_b²), two-sided normal p-value.
+
+    Notes
+    -----
+    Independent samples; standard errors added in quadrature. When both standard errors are zero
+    (e.g. everyone a promoter in both groups) the difference is significant only if non-zero.
+    """
+    if a.score is None or b.score is None or a.se is None or b.se is None:
+        return Difference(None, None, None, None)
+    diff = a.score - b.score
+    se = math.sqrt(a.se**2 + b.se**2)
+    if se == 0:
+        return Difference(diff, 0.0, None, 0.0 if diff != 0 else 1.0)
+    z = diff / se
+    return Difference(diff, se, z, math.erfc(abs(z) / math.sqrt(2)))
+
+
+def nps_by_segment(frame: pd.DataFrame, loyalty: str, segment: str, weight: str | None = None,
+                   min_base: int = MIN_BASE) -> pd.DataFrame:
+    """NPS of every value of a segment column, each tested against all other respondents.
+
+    Returns
+    -------
+    DataFrame
+        One row per segment value (values with no valid score included, n = 0): value, n,
+        promoters, passives, detractors, score, ci_low, ci_high, margin, difference (segment minus
+        the rest), p_value, differs (significant at 5%), small_base (n < `min_base`). Sorted by n,
+        largest first.
+    """
+    codes = _codes(frame[loyalty])
+    seg_codes, values = pd.factorize(frame[segment], use_na_sentinel=True)
+    w = None if weight is None else frame[weight].to_numpy(dtype="float64", na_value=np.nan)
+    k = len(values)
+    inside = _grouped(seg_codes, k, codes, w)
+    # "the rest" of segment g = everyone with a valid score (and any segment value, or none) outside g
+    rest = _grouped(np.where(seg_codes >= 0, seg_codes, k), k + 1, codes, None) if w is None else None
+    rows = []
+    for g, value in enumerate(values):
+        res = inside[g]
+        if w is None:
+            others = [r for j, r in enumerate(rest) if j != g]
+            rest_g = nps_from_counts(sum(r.promoters for r in others), sum(r.passives for r in others),
+                                     sum(r.detractors for r in others))
+        else:
+            rest_g = _nps_of_codes(np.where(seg_codes == g, -1, codes), w)
+        diff = nps_difference(res, rest_g) if res.n and rest_g.n else Difference(None, None, None, None)
+        ci = res.ci95
+        rows.append({
+            "value": str(value), "n": res.n, "promoters": res.promoters, "passives": res.passives,
+            "detractors": res.detractors, "score": res.score, "ci_low": ci[0] if ci else None,
+            "ci_high": ci[1] if ci else None, "margin": res.margin, "difference": diff.difference,
+            "p_value": diff.p_value, "differs": bool(diff.significant),
+            "small_base": res.n < min_base,
+        })
+    out = pd.DataFrame(rows, columns=["value", "n", "promoters", "passives", "detractors", "score", "ci_low",
+                                      "ci_high", "margin", "difference", "p_value", "differs", "small_base"])
+    return out.sort_values(["n", "value"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def segment_rows_to_dict(table: pd.DataFrame) -> list[dict]:
+    """Rows of `nps_by_segment` as the contract's ``segments`` items."""
+    out = []
+    for r in table.itertuples(index=False):
+        item = {"value": r.value, "n": int(r.n), "score": _round(r.score), "promoters": int(r.promoters),
+                "passives": int(r.passives), "detractors": int(r.detractors),
+                "ci95": [_round(r.ci_low), _round(r.ci_high)] if r.score is not None and not pd.isna(r.score)
+                else None,
+                "differs": bool(r.differs), "p_value": _round(r.p_value), "small_base": bool(r.small_base)}
+        out.append(item)
+    return out
+
+
+PERIODS = {"month": "M", "quarter": "Q"}
+
+
+def period_labels(dates: pd.Series, period: str) -> pd.Series:
+    """Calendar month ("2026-01") or quarter ("2026-Q1") of each date."""
+    if period not in PERIODS:
+        raise ValueError(f"period must be 'month' or 'quarter', not {period!r}")
+    d = pd.to_datetime(dates)
+    if period == "month":
+        labels = d.dt.strftime("%Y-%m")
+    else:
+        labels = d.dt.year.astype("Int64").astype(str) + "-Q" + d.dt.quarter.astype("Int64").astype(str)
+    return labels.where(d.notna())
+
+
+def nps_trend(frame: pd.DataFrame, loyalty: str, date: str | None = None, period: str = "quarter",
+              wave: str | None = None, weight: str | None = None) -> pd.DataFrame:
+    """NPS per period, oldest first, each tested against the previous period.
+
+    Parameters
+    ----------
+    frame, loyalty : the cleaned survey and its loyalty column.
+    date : the response-date column (periods are calendar months or quarters).
+    period : "month" or "quarter".
+    wave : instead of a date, a column naming the survey wave (ordered by its values).
+    weight : optional weight column.
+
+    Returns
+    -------
+    DataFrame
+        period, n, score, ci_low, ci_high, margin, change (vs previous), p_value,
+        significant_change (false for the first period).
+    """
+    if wave is not None:
+        labels = frame[wave].astype("str")
+        labels = labels.where(frame[wave].notna())
+    elif date is not None:
+        labels = period_labels(frame[date], period)
+    else:
+        raise ValueError("nps_trend needs a date column or a wave column")
+    codes = _codes(frame[loyalty])
+    period_codes, keys = pd.factorize(labels, use_na_sentinel=True)
+    order = sorted(range(len(keys)), key=lambda i: _natural_key(keys[i]))
+    w = None if weight is None else frame[weight].to_numpy(dtype="float64", na_value=np.nan)
+    results = _grouped(period_codes, len(keys), codes, w)
+    rows, previous = [], None
+    for i in order:
+        res = results[i]
+        if res.n == 0:
+            continue
+        diff = nps_difference(res, previous) if previous is not None else Difference(None, None, None, None)
+        ci = res.ci95
+        rows.append({"period": str(keys[i]), "n": res.n, "score": res.score, "ci_low": ci[0], "ci_high": ci[1],
+                     "margin": res.margin, "change": diff.difference, "p_value": diff.p_value,
+                     "significant_change": bool(previous is not None and diff.significant)})
+        previous = res
+    return pd.DataFrame(rows, columns=["period", "n", "score", "ci_low", "ci_high", "margin", "change", "p_value",
+                                       "significant_change"])
+
+
+def nps_trend_by_segment(frame: pd.DataFrame, loyalty: str, segment: str, date: str | None = None,
+                         period: str = "quarter", wave: str | None = None, weight: str | None = None) -> pd.DataFrame:
+    """`nps_trend` for each value of a segment (a ``segment`` column added), each against its own previous period."""
+    parts = []
+    for value, part in frame.groupby(segment, sort=True, observed=True):
+        t = nps_trend(part, loyalty, date=date, period=period, wave=wave, weight=weight)
+        t.insert(0, "segment", str(value))
+        parts.append(t)
+    if not parts:
+        return pd.DataFrame(columns=["segment", "period", "n", "score", "ci_low", "ci_high", "margin", "change",
+                                     "p_value", "significant_change"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def trend_rows_to_dict(table: pd.DataFrame) -> list[dict]:
+    """Rows of `nps_trend` as the contract's ``trend.items``."""
+    return [{"period": r.period, "n": int(r.n), "score": _round(r.score), "ci95": [_round(r.ci_low), _round(r.ci_high)],
+             "significant_change": bool(r.significant_change), "change": _round(r.change)}
+            for r in table.itertuples(index=False)]
+
+
+def score_distribution(frame: pd.DataFrame, loyalty: str) -> pd.DataFrame:
+    """Counts and shares of each answer 0–10 with its NPS group (for the distribution chart)."""
+    v = frame[loyalty].to_numpy(dtype="float64", na_value=np.nan)
+    v = v[~np.isnan(v)].astype(int)
+    counts = np.bincount(v, minlength=11)[:11]
+    n = counts.sum()
+    return pd.DataFrame({
+        "score": np.arange(11), "count": counts, "share": counts / n if n else np.zeros(11),
+        "group": ["Detractor"] * 7 + ["Passive"] * 2 + ["Promoter"] * 2,
+    })
+
+
+def _natural_key(value: str):
+    import re
+
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(value))]
