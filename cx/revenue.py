@@ -117,6 +117,12 @@ def _pct(x: float) -> str:
     return fmt.share(x, 0 if abs(100 * x - round(100 * x)) < 1e-9 else 1)
 
 
+def _points(x: float) -> str:
+    """A number of rating points: "1 point", "0.5 points"."""
+    text = f"{x:g}" if float(x).is_integer() else fmt.number(x, 1)
+    return f"{text} point" if abs(x) == 1 else f"{text} points"
+
+
 def _nps_score(p: float, d: float, n: float) -> float:
     return 100.0 * (p - d) / n if n > 0 else math.nan
 
@@ -1236,7 +1242,7 @@ def talking_points(summary: RevenueSummary | ClvSummary, assumptions: ClvAssumpt
                    if per_year else ".")
             )
         elif isinstance(w, DriverWhatIf):
-            what = (f"Raising {w.driver}" + (f" by {fmt.number(w.delta, 1)} points" if w.delta is not None else "")
+            what = (f"Raising {w.driver}" + (f" by {_points(w.delta)}" if w.delta is not None else "")
                     if w.driver else "The driver change")
             verb = "lift" if w.nps_change >= 0 else "lower"
             life = "" if w.assumptions.quick else f" ({money(abs(w.value))} of lifetime value)"
