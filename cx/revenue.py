@@ -1429,7 +1429,7 @@ def parse_money(series: pd.Series) -> tuple[pd.Series, MoneyParseReport]:
     if pd.api.types.is_bool_dtype(series):
         raise CxInputError("The revenue column holds true/false values, not money: map another column.")
     if pd.api.types.is_numeric_dtype(series):
-        out = series.to_numpy(dtype="float64", na_value=np.nan)
+        out = np.array(series.to_numpy(dtype="float64", na_value=np.nan))  # a writable copy
         nan = ~np.isfinite(out)
         out[nan] = np.nan
         report = MoneyParseReport(n=n, n_parsed=int(n - nan.sum()), n_blank=int(nan.sum()), n_unparseable=0,

@@ -50,7 +50,7 @@ def money_axis(currency: str = "$", title: str | None = None) -> alt.Axis:
         Labels built with a Vega expression from d3's SI format, with "G" shown as "B" and "k" as
         "K" to match `cx.fmt.money`.
     """
-    cur = json.dumps(currency)
+    cur = json.dumps(currency, ensure_ascii=False)
     expr = (f"(datum.value < 0 ? '-' : '') + {cur} + (abs(datum.value) < 1000 ? "
             "format(abs(datum.value), ',.0f') : "
             "replace(replace(format(abs(datum.value), '.3~s'), 'G', 'B'), 'k', 'K'))")
