@@ -1250,6 +1250,8 @@ class VitalFewShift:
         Weighting → themes vital under the baseline but not under it.
     table : pandas.DataFrame
         Long form: weighting, theme, rank, share, vital_few, change.
+    comments : int
+        Non-empty comments in the baseline Pareto (the base n).
     """
 
     baseline: str
@@ -1258,6 +1260,7 @@ class VitalFewShift:
     entered: dict[str, tuple[str, ...]]
     left: dict[str, tuple[str, ...]]
     table: pd.DataFrame = field(repr=False)
+    comments: int = 0
 
     @property
     def always_vital(self) -> tuple[str, ...]:
@@ -1270,7 +1273,7 @@ class VitalFewShift:
 
     def to_dict(self) -> dict:
         """Baseline, and per weighting its vital few, the themes that enter and those that leave."""
-        return {"baseline": self.baseline,
+        return {"baseline": self.baseline, "comments": int(self.comments),
                 "weightings": [{"weighting": w, "vital_few": list(self.vital[w]),
                                 "entered": list(self.entered[w]), "left": list(self.left[w])}
                                for w in self.weightings]}
@@ -1345,7 +1348,7 @@ def compare_vital_few(paretos: Mapping[str, ThemePareto], baseline: str | None =
             rows.append({"weighting": w, "theme": t, "rank": rank, "share": item.share if item else 0.0,
                          "vital_few": is_vital, "change": change})
     table = pd.DataFrame(rows, columns=["weighting", "theme", "rank", "share", "vital_few", "change"])
-    return VitalFewShift(baseline, tuple(order), vital, entered, left, table)
+    return VitalFewShift(baseline, tuple(order), vital, entered, left, table, int(paretos[baseline].comments))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1477,7 +1480,7 @@ def suggest_themes(comments: pd.Series, coded: CodedComments, *, top: int = 15, 
     pandas.DataFrame
         Columns ``phrase``, ``pattern`` (ready for :func:`add_theme`), ``count`` (uncoded comments
         the pattern would code), ``uncoded_rate``, ``coded_rate``, ``score`` and ``examples``
-        (a tuple of up to 3 uncoded comments, in row order). Sorted by score, then count, then
+        (a tuple of up to 3 distinct uncoded comments, in row order). Sorted by score, then count, then
         phrase. Empty when every comment is coded.
 
     Notes
@@ -1559,7 +1562,16 @@ def suggest_themes(comments: pd.Series, coded: CodedComments, *, top: int = 15, 
         hit = np.flatnonzero(matcher.match(pattern))
         if hit.size < min_count:
             continue
-        examples = [str(values[uncoded_pos[i]]) for i in hit[:3]]
+        examples: list[str] = []
+        seen: set[str] = set()
+        for i in hit:
+            text = str(values[uncoded_pos[i]])
+            key = " ".join(text.casefold().split())
+            if key not in seen:  # three different comments, not one comment three times
+                seen.add(key)
+                examples.append(text)
+                if len(examples) == 3:
+                    break
         if mask_personal:
             examples = [mask_text(e) for e in examples]
         rows.append({"phrase": phrase, "pattern": pattern, "count": int(hit.size), "uncoded_rate": r_u,
