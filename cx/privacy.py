@@ -128,4 +128,7 @@ def mask_personal_data(comments: pd.Series) -> pd.Series:
     for pattern, repl in _RULES:
         part = pc.replace_substring_regex(part, pattern, repl)
     masked = pc.replace_with_mask(arr, todo, part)
-    return pd.Series(masked.to_pandas(), index=comments.index, name=comments.name).astype(comments.dtype)
+    out = masked.to_pandas()
+    out.index = comments.index
+    out.name = comments.name
+    return out.astype(comments.dtype)

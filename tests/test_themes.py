@@ -1,0 +1,676 @@
+"""Comment coding, the Pareto of themes and the vital few: exact numbers on hand-built comments.
+
+Every expected number below is counted by hand from the comments in the test (written out in the
+test's docstring), following the definitions of ../shared/CONTRACT.md ("Themes").
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cx.errors import CxInputError
+from cx.themes import (
+    WEIGHTINGS,
+    CodedComments,
+    ThemePareto,
+    ThemeShare,
+    add_theme,
+    code_comments,
+    codebook_to_csv,
+    compare_vital_few,
+    delete_theme,
+    highlight_segments,
+    load_codebook,
+    matched_spans,
+    merge_themes,
+    nps_impact,
+    pareto_table,
+    phrase_pattern,
+    rename_theme,
+    roll_up_to_parents,
+    starter_codebook,
+    suggest_themes,
+    theme_sentiment,
+    validate_codebook,
+    verbatims,
+    weighted_pareto,
+)
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample_survey.csv"
+
+BOOK = {"Billing": "invoice", "Delivery": "late|deliver", "Price": "price", "Praise": "great",
+        "Documentation": "manual"}
+COMMENTS = pd.Series([
+    "late delivery",            # Delivery
+    "Invoice wrong",            # Billing
+    "late and wrong invoice",   # Billing, Delivery
+    "price too high",           # Price
+    "   ",                      # empty (whitespace only)
+    None,                       # empty (missing)
+    "late again",               # Delivery
+    "great service",            # Praise
+    "INVOICE late",             # Billing, Delivery
+    "ok thanks",                # non-empty, no theme
+])
+
+
+def items(p: ThemePareto) -> list[tuple]:
+    return [(i.theme, i.count, i.share, i.cumulative_share, i.vital_few) for i in p.items]
+
+
+def contract_invariants(section: dict) -> None:
+    """The checks of ../shared/tools/check_contract.py on the themes section."""
+    counts = [i["count"] for i in section["items"]]
+    assert counts == sorted(counts, reverse=True)
+    assert sum(counts) == section["mentions"]
+    cum, done = 0.0, False
+    for i in section["items"]:
+        m = section["mentions"] or 1
+        cum += i["count"] / m
+        assert abs(i["share"] - i["count"] / m) < 1e-9
+        assert abs(i["cumulative_share"] - cum) < 1e-9
+        assert i["vital_few"] is (not done)
+        if cum >= 0.8 - 1e-12:
+            done = True
+
+
+# ------------------------------------------------------------------------------------------
+# Pareto: counts, shares, cumulative shares, vital few
+# ------------------------------------------------------------------------------------------
+
+def test_pareto_counts_shares_and_vital_few_on_hand_comments():
+    """10 rows, 2 empty (whitespace-only, missing): 8 non-empty comments, 7 coded.
+
+    Delivery 4 (rows 0, 2, 6, 8), Billing 3 (1, 2, 8), Praise 1, Price 1, Documentation 0.
+    Mentions 9. Cumulative: 4/9, 7/9 = 0.778 (< 0.8), 8/9 = 0.889 (reaches 0.8: Praise is the
+    last vital theme). Price ties Praise at 1 and sorts after it by name, so it is not vital.
+    Documentation (count 0) is listed last with share 0. Coverage 7/8.
+    """
+    coded = code_comments(COMMENTS, BOOK)
+    assert coded.n_rows == 10 and coded.n_comments == 8 and coded.n_coded == 7
+    assert coded.coverage == 7 / 8
+    p = pareto_table(coded)
+    assert (p.comments, p.mentions, p.coded) == (8, 9, 7)
+    assert items(p) == [
+        ("Delivery", 4, 4 / 9, 4 / 9, True),
+        ("Billing", 3, 3 / 9, 7 / 9, True),
+        ("Praise", 1, 1 / 9, 8 / 9, True),
+        ("Price", 1, 1 / 9, 9 / 9, False),
+        ("Documentation", 0, 0.0, 1.0, False),
+    ]
+    assert p.vital_few == ("Delivery", "Billing", "Praise")
+    assert p.coverage == 7 / 8
+    assert p.themes_with_mentions == 4
+
+
+def test_multi_theme_comment_counts_once_per_theme():
+    """"late and wrong invoice" (row 2) and "INVOICE late" (row 8) count for Billing and for Delivery,
+    case-insensitively, so mentions (9) exceed coded comments (7)."""
+    coded = code_comments(COMMENTS, BOOK)
+    frame = coded.to_frame()
+    assert frame.loc[2, ["Billing", "Delivery"]].tolist() == [True, True]
+    assert frame.loc[8, ["Billing", "Delivery"]].tolist() == [True, True]
+    assert int(frame.sum(axis=1).sum()) == 9
+
+
+def test_whitespace_only_and_missing_comments_are_empty():
+    """Spaces, tabs, newlines and a no-break space are empty: they count nowhere."""
+    s = pd.Series([" \t\n ", "\u00a0", None, np.nan, "", " late "])
+    coded = code_comments(s, {"Delivery": "late", "Any": "."})
+    assert coded.non_empty.tolist() == [False, False, False, False, False, True]
+    assert coded.counts.to_dict() == {"Delivery": 1, "Any": 1}
+    assert pareto_table(coded).comments == 1
+
+
+def test_exact_80_percent_is_vital_and_ties_break_by_name():
+    """Counts Zulu 3, X-ray 1, Yankee 1: mentions 5. Zulu 0.6, X-ray (before Yankee by name)
+    reaches exactly 0.8, so it is the last vital theme; Yankee, tied with X-ray, is not."""
+    s = pd.Series(["zulu"] * 3 + ["xray", "yankee"])
+    p = pareto_table(code_comments(s, {"Yankee": "yankee", "Zulu": "zulu", "X-ray": "xray"}))
+    assert items(p) == [("Zulu", 3, 0.6, 0.6, True), ("X-ray", 1, 0.2, 0.8, True),
+                        ("Yankee", 1, 0.2, 1.0, False)]
+    assert p.items[1].cumulative_share == 0.8
+
+
+def test_exact_80_percent_boundary_with_many_themes():
+    """Counts 4, 4, 1, 1 (mentions 10): cumulative 0.4, 0.8 → only the first two are vital."""
+    s = pd.Series(["alpha"] * 4 + ["bravo"] * 4 + ["charlie", "delta"])
+    p = pareto_table(code_comments(s, {t.capitalize(): t for t in ["alpha", "bravo", "charlie", "delta"]}))
+    assert [i.cumulative_share for i in p.items] == [0.4, 0.8, 0.9, 1.0]
+    assert p.vital_few == ("Alpha", "Bravo")
+    assert p.vital_few_share == 0.8
+
+
+def test_just_below_80_percent_takes_the_next_theme():
+    """Counts 79, 20, 1: cumulative 0.79 (< 0.8) then 0.99 → two vital themes."""
+    s = pd.Series(["aa"] * 79 + ["bb"] * 20 + ["cc"])
+    p = pareto_table(code_comments(s, {"A": "aa", "B": "bb", "C": "cc"}))
+    assert [(i.theme, i.vital_few) for i in p.items] == [("A", True), ("B", True), ("C", False)]
+    assert p.items[0].cumulative_share == 0.79
+
+
+def test_single_theme_over_80_percent_is_the_only_vital_one():
+    """Counts 9, 1: the first theme alone reaches 0.9."""
+    p = pareto_table(code_comments(pd.Series(["aa"] * 9 + ["bb"]), {"A": "aa", "B": "bb"}))
+    assert p.vital_few == ("A",)
+
+
+def test_no_mentions_gives_an_empty_pareto():
+    """Nothing matches: there is nothing to rank, items is empty; comments still counted."""
+    p = pareto_table(code_comments(pd.Series(["hello", "  "]), {"Billing": "invoice"}))
+    assert p.items == () and p.comments == 1 and p.mentions == 0 and p.coverage == 0.0
+    assert p.to_dict()["items"] == []
+
+
+def test_no_comments_at_all():
+    p = pareto_table(code_comments(pd.Series([None, " "], dtype="str"), {"Billing": "invoice"}))
+    assert p.comments == 0 and p.items == ()
+    assert math.isnan(p.coverage) and p.to_dict()["coverage"] is None
+
+
+def test_to_dict_matches_the_contract():
+    """Keys of CONTRACT.md's themes section, and check_contract.py's invariants, hold."""
+    d = pareto_table(code_comments(COMMENTS, BOOK)).to_dict()
+    assert {"comments", "mentions", "items"} <= set(d)
+    assert d["comments"] == 8 and d["mentions"] == 9
+    for item in d["items"]:
+        assert {"theme", "count", "share", "cumulative_share", "vital_few"} <= set(item)
+        assert isinstance(item["vital_few"], bool) and isinstance(item["count"], int)
+    contract_invariants(d)
+    assert d["items"][0] == {"theme": "Delivery", "count": 4, "share": 4 / 9, "cumulative_share": 4 / 9,
+                             "vital_few": True, "weight": 4.0}
+
+
+def test_to_frame_columns_and_values():
+    f = pareto_table(code_comments(COMMENTS, BOOK)).to_frame()
+    assert f.columns.tolist() == ["theme", "count", "weight", "share", "cumulative_share", "vital_few"]
+    assert f["count"].tolist() == [4, 3, 1, 1, 0]
+    assert f["vital_few"].tolist() == [True, True, True, False, False]
+
+
+def test_subset_then_pareto_equals_coding_the_subset():
+    """The filter path (code once, subset) gives the same Pareto as coding the filtered comments."""
+    coded = code_comments(COMMENTS, BOOK)
+    mask = np.array([True, False, True, True, True, False, True, False, True, True])
+    a = pareto_table(coded.subset(mask))
+    b = pareto_table(code_comments(COMMENTS[mask], BOOK))
+    assert items(a) == items(b)
+    assert items(a)[:2] == [("Delivery", 4, 4 / 7, 4 / 7, True), ("Billing", 2, 2 / 7, 6 / 7, True)]
+    # a boolean Series aligned on the index works too
+    assert items(pareto_table(coded.subset(pd.Series(mask, index=COMMENTS.index)))) == items(a)
+    with pytest.raises(CxInputError):
+        coded.subset(mask[:3])
+
+
+# ------------------------------------------------------------------------------------------
+# Weightings
+# ------------------------------------------------------------------------------------------
+
+FRAME = pd.DataFrame({
+    "comment": ["late delivery", "wrong invoice", "late invoice", "late again", "price high", "",
+                "invoice late again"],
+    "ltr": [3.0, 5.0, 9.0, 10.0, 6.0, 2.0, 0.0],
+    "revenue": [100.0, 1000.0, 50.0, 10.0, np.nan, 500.0, 200.0],
+    "region": ["EU", "US", "EU", "US", "EU", "US", "EU"],
+})
+FBOOK = {"Billing": "invoice", "Delivery": "late", "Price": "price"}
+
+
+def test_weighting_by_detractor_mentions():
+    """Detractors (0–6) who comment: rows 0, 1, 4, 6 (row 5 is empty).
+    Delivery: rows 0, 6 → 2; Billing: rows 1, 6 → 2; Price: row 4 → 1. Total 5.
+    Billing and Delivery tie at 2 (Billing first by name): cumulative 0.4, 0.8 (vital), 1.0.
+    Counts stay the comment counts: Delivery 4, Billing 3, Price 1."""
+    coded = code_comments(FRAME["comment"], FBOOK)
+    p = weighted_pareto(FRAME, coded, "detractor mentions", loyalty_col="ltr")
+    assert [(i.theme, i.count, i.weight, i.share, i.cumulative_share, i.vital_few) for i in p.items] == [
+        ("Billing", 3, 2.0, 0.4, 0.4, True), ("Delivery", 4, 2.0, 0.4, 0.8, True),
+        ("Price", 1, 1.0, 0.2, 1.0, False)]
+    assert p.weighting == "detractor mentions" and p.mentions == 8
+
+
+def test_weighting_by_revenue():
+    """Delivery: rows 0, 2, 3, 6 → 100 + 50 + 10 + 200 = 360; Billing: rows 1, 2, 6 → 1,250;
+    Price: row 4, revenue missing → 0. Total 1,610: Billing 1250/1610 = 0.7764 (not yet 0.8),
+    Delivery reaches 1.0; Price is listed with weight 0 and is not vital."""
+    coded = code_comments(FRAME["comment"], FBOOK)
+    p = weighted_pareto(FRAME, coded, "revenue", revenue_col="revenue")
+    assert [(i.theme, i.weight, i.vital_few) for i in p.items] == [
+        ("Billing", 1250.0, True), ("Delivery", 360.0, True), ("Price", 0.0, False)]
+    assert p.items[0].share == pytest.approx(1250 / 1610)
+    assert p.total_weight == 1610.0
+
+
+def test_nps_impact_and_its_pareto():
+    """Base: non-empty comments with a score, rows 0-4 and 6 (N = 6); promoters rows 2, 3;
+    detractors rows 0, 1, 4, 6.
+    Delivery {0,2,3,6}: NPS 100×(2−2)/4 = 0; others {1,4}: −100 → impact +100, at stake 0.
+    Billing {1,2,6}: 100×(1−2)/3 = −33.3; others {0,3,4}: −33.3 → impact 0, at stake 0.
+    Price {4}: −100; others {0,1,2,3,6}: 100×(2−3)/5 = −20 → impact −80, at stake 80×1/6 = 13.33."""
+    coded = code_comments(FRAME["comment"], FBOOK)
+    t = nps_impact(FRAME, coded, "ltr").set_index("theme")
+    assert t.loc["Delivery", ["n_mentioning", "nps_mentioning", "n_other", "nps_other", "impact"]].tolist() == [
+        4, 0.0, 2, -100.0, 100.0]
+    assert t.loc["Billing", "impact"] == pytest.approx(0.0, abs=1e-12)
+    assert t.loc["Price", "nps_other"] == -20.0 and t.loc["Price", "impact"] == -80.0
+    assert t["points_at_stake"].tolist() == [0.0, 0.0, pytest.approx(80 / 6)]
+    p = weighted_pareto(FRAME, coded, "nps impact", loyalty_col="ltr")
+    assert [(i.theme, i.weight, i.share, i.vital_few) for i in p.items] == [
+        ("Price", pytest.approx(80 / 6), 1.0, True), ("Billing", 0.0, 0.0, False), ("Delivery", 0.0, 0.0, False)]
+
+
+def test_compare_vital_few_across_weightings():
+    """Mentions: Delivery 4, Billing 3, Price 1 (of 8): cumulative 0.5, 0.875 → vital Delivery,
+    Billing. NPS impact: Price alone. So Price enters, Delivery and Billing leave."""
+    coded = code_comments(FRAME["comment"], FBOOK)
+    ps = {w: weighted_pareto(FRAME, coded, w, loyalty_col="ltr", revenue_col="revenue") for w in WEIGHTINGS}
+    s = compare_vital_few(ps)
+    assert s.baseline == "mentions" and s.weightings == WEIGHTINGS
+    assert s.vital["mentions"] == ("Delivery", "Billing")
+    assert s.entered["nps impact"] == ("Price",) and s.left["nps impact"] == ("Delivery", "Billing")
+    assert s.entered["detractor mentions"] == () and s.left["detractor mentions"] == ()
+    assert s.always_vital == ()
+    t = s.to_frame().set_index(["weighting", "theme"])
+    assert t.loc[("nps impact", "Price"), "change"] == "enters"
+    assert t.loc[("nps impact", "Delivery"), "change"] == "leaves"
+    assert t.loc[("revenue", "Billing"), "change"] == "stays"
+    assert t.loc[("mentions", "Price"), "change"] == "" and t.loc[("mentions", "Delivery"), "change"] == "baseline"
+    assert t.loc[("revenue", "Price"), "rank"] == 3
+    assert s.to_dict()["weightings"][3] == {"weighting": "nps impact", "vital_few": ["Price"],
+                                            "entered": ["Price"], "left": ["Delivery", "Billing"]}
+
+
+def test_weightings_need_their_columns():
+    coded = code_comments(FRAME["comment"], FBOOK)
+    with pytest.raises(CxInputError, match="loyalty"):
+        weighted_pareto(FRAME, coded, "detractor mentions")
+    with pytest.raises(CxInputError, match="revenue"):
+        weighted_pareto(FRAME, coded, "revenue")
+    with pytest.raises(CxInputError, match="Unknown weighting"):
+        weighted_pareto(FRAME, coded, "loudness")
+    with pytest.raises(CxInputError, match="negative"):
+        pareto_table(coded, [-1.0] * 7)
+    with pytest.raises(CxInputError, match="not in the data"):
+        weighted_pareto(FRAME, coded, "revenue", revenue_col="Revenue")
+
+
+def test_custom_weights_series_aligned_on_index():
+    """Weights 1 on rows 2 and 6 only (Billing and Delivery both): each theme weighs 2."""
+    coded = code_comments(FRAME["comment"], FBOOK)
+    w = pd.Series([1.0, 1.0], index=[6, 2])
+    p = pareto_table(coded, w.reindex(FRAME.index))
+    assert [(i.theme, i.weight) for i in p.items] == [("Billing", 2.0), ("Delivery", 2.0), ("Price", 0.0)]
+    assert p.weighting == "custom"
+
+
+# ------------------------------------------------------------------------------------------
+# Codebook: validation, invalid rows, editing, CSV
+# ------------------------------------------------------------------------------------------
+
+def test_invalid_regex_row_is_flagged_and_the_rest_still_codes():
+    """Row 0 "invoice(" is invalid (missing parenthesis): flagged on row 0 and left out;
+    Delivery still codes its 2 comments."""
+    book = pd.DataFrame({"theme": ["Billing", "Delivery"], "pattern": ["invoice(", "late"]})
+    problems = validate_codebook(book)
+    assert problems["row"].tolist() == [0] and problems["skipped"].tolist() == [True]
+    assert "invalid pattern: missing ), unterminated subpattern at position 7" in problems["problem"].iloc[0]
+    coded = code_comments(pd.Series(["late invoice", "late", "invoice"]), book)
+    assert coded.themes == ("Delivery",) and coded.skipped == ("Billing",)
+    assert coded.counts.to_dict() == {"Delivery": 2}
+
+
+def test_validate_codebook_lists_every_kind_of_problem():
+    book = pd.DataFrame({
+        "Theme": ["Billing", "", "Price", "Delivery", "billing", "Praise", "Ordering"],
+        "Pattern": ["invoice", "x", "", "late|", "bill", r"(?<!not )happy", "order"],
+        "Parent": ["", "", "", "", "", "", "Ordering"],
+    })
+    p = validate_codebook(book)
+    got = {(r.row, r.skipped): r.problem.split(" ")[0] for r in p.itertuples()}
+    assert got == {(1, True): "the", (2, True): "empty", (3, True): "the", (4, False): "duplicate",
+                   (5, False): "uses", (6, False): "the"}
+    assert "matches an empty text" in p.set_index("row").loc[3, "problem"]
+    assert "also on row 0" in p.set_index("row").loc[4, "problem"]
+
+
+def test_duplicate_theme_rows_are_combined():
+    """Two "Billing" rows: a comment matching either counts once for Billing."""
+    book = pd.DataFrame({"theme": ["Billing", "billing"], "pattern": ["invoice", "bill"]})
+    coded = code_comments(pd.Series(["invoice", "bill", "invoice bill", "none"]), book)
+    assert coded.themes == ("Billing",) and coded.patterns == ("invoice|bill",)
+    assert coded.counts.to_dict() == {"Billing": 3}
+
+
+def test_python_fallback_for_lookbehind():
+    """RE2 rejects look-behind; Python's re codes it: "not happy" does not match (?<!not )happy."""
+    coded = code_comments(pd.Series(["happy", "not happy", "very happy"]), {"Praise": r"(?<!not )happy"})
+    assert coded.to_frame()["Praise"].tolist() == [True, False, True]
+
+
+def test_unicode_word_boundaries_follow_python():
+    r"""RE2's \b and \w are ASCII-only; coding follows Python's Unicode semantics: \bété\b matches
+    "un été chaud" and \w+é matches "café"; results equal re.search for every comment."""
+    import re
+
+    s = pd.Series(["un été chaud", "étéx", "le café", "plain ascii", "Ça coûte cher"])
+    book = {"Summer": r"\bété\b", "Cafe": r"\w+é\b", "Cost": r"\bco[uû]te?\b"}
+    coded = code_comments(s, book)
+    for j, (_, pattern) in enumerate(book.items()):
+        expected = [re.search(pattern, t, re.IGNORECASE) is not None for t in s]
+        assert coded.matrix[:, j].tolist() == expected
+    assert coded.to_frame()["Summer"].tolist() == [True, False, False, False, False]
+
+
+def test_load_codebook_from_bytes_with_bom_and_mixed_case_headers():
+    raw = "\ufeffTheme,PATTERN,Parent\nBilling errors,\"invoice|bill(ing)?\",Billing\n,,\n Price , price ,\n".encode()
+    book = load_codebook(raw)
+    assert book.to_dict("records") == [
+        {"theme": "Billing errors", "pattern": "invoice|bill(ing)?", "parent": "Billing"},
+        {"theme": "Price", "pattern": "price", "parent": ""}]
+
+
+def test_load_codebook_errors():
+    with pytest.raises(CxInputError, match="needs the columns 'theme' and 'pattern'.*missing: pattern"):
+        load_codebook(b"theme,regexx\nA,a\n")
+    with pytest.raises(CxInputError, match="empty"):
+        load_codebook(b"  \n")
+    with pytest.raises(CxInputError, match="not found"):
+        load_codebook("/nonexistent/codebook.csv")
+
+
+def test_codebook_csv_round_trip(tmp_path):
+    book = pd.DataFrame({"theme": ["Billing", "Late, damaged"], "pattern": ["invoice|bill", r"late|(\w+\W+){0,2}damag"],
+                         "parent": ["Money", ""]})
+    raw = codebook_to_csv(book)
+    assert raw.splitlines()[0] == b"theme,pattern,parent"
+    assert load_codebook(raw).equals(load_codebook(codebook_to_csv(load_codebook(raw))))
+    assert load_codebook(raw).to_dict("records") == book.to_dict("records")
+    path = tmp_path / "book.csv"
+    path.write_bytes(raw)
+    assert load_codebook(path).to_dict("records") == book.to_dict("records")
+    assert codebook_to_csv({"A": "a"}) == b"theme,pattern\nA,a\n"
+
+
+def test_editor_helpers():
+    book = pd.DataFrame({"theme": ["Late", "Delay", "Price", "Damaged"], "pattern": ["late", "(?i)delay", "price", "damag"],
+                         "parent": ["", "", "", "Late"]})
+    merged = merge_themes(book, ["Late", "Delay"], into="Delivery delays")
+    assert merged.to_dict("records") == [
+        {"theme": "Delivery delays", "pattern": "late|delay", "parent": ""},
+        {"theme": "Price", "pattern": "price", "parent": ""},
+        {"theme": "Damaged", "pattern": "damag", "parent": "Delivery delays"}]
+    assert merge_themes(book, ["delay", "Late"])["theme"].tolist() == ["Delay", "Price", "Damaged"]
+    renamed = rename_theme(book, "late", "Delivery")
+    assert renamed["theme"].tolist() == ["Delivery", "Delay", "Price", "Damaged"]
+    assert renamed["parent"].tolist() == ["", "", "", "Delivery"]
+    deleted = delete_theme(book, "Late")
+    assert deleted["theme"].tolist() == ["Delay", "Price", "Damaged"] and deleted["parent"].tolist() == ["", "", ""]
+    added = add_theme(book, "Credit notes", phrase_pattern("credit note"))
+    assert added.iloc[-1].tolist() == ["Credit notes", r"\bcredit\W+note\b", ""]
+    assert book["theme"].tolist() == ["Late", "Delay", "Price", "Damaged"]  # input untouched
+    with pytest.raises(CxInputError, match="already exists"):
+        add_theme(book, "price", "x")
+    with pytest.raises(CxInputError, match="already exists"):
+        rename_theme(book, "Late", "Price")
+    with pytest.raises(CxInputError, match="No theme named"):
+        delete_theme(book, "Nope")
+    with pytest.raises(CxInputError, match="already exists"):
+        merge_themes(book, ["Late", "Delay"], into="Price")
+
+
+def test_merged_theme_counts_comments_matching_either():
+    """Late 2 (rows 0, 2), Delay 2 (rows 1, 2): merged 3 comments, not 4."""
+    s = pd.Series(["late", "delay", "late and delay", "price"])
+    book = merge_themes({"Late": "late", "Delay": "delay", "Price": "price"}, ["Late", "Delay"])
+    assert code_comments(s, book).counts.to_dict() == {"Late": 3, "Price": 1}
+
+
+def test_roll_up_to_parents():
+    """Late (rows 0, 2) and Damaged (rows 1, 2) roll up to Delivery: 3 comments; Price stays."""
+    book = pd.DataFrame({"theme": ["Late", "Damaged", "Price"], "pattern": ["late", "damag", "price"],
+                         "parent": ["Delivery", "Delivery", ""]})
+    s = pd.Series(["late", "damaged", "late and damaged", "price"])
+    up = roll_up_to_parents(code_comments(s, book), book)
+    assert up.themes == ("Delivery", "Price") and up.counts.to_dict() == {"Delivery": 3, "Price": 1}
+    assert up.patterns[0] == "late|damag"
+
+
+# ------------------------------------------------------------------------------------------
+# Suggestions
+# ------------------------------------------------------------------------------------------
+
+SUGGEST = pd.Series(["late delivery", "late again", "the portal login fails", "portal login is slow",
+                     "Portal login broken", "portal login broken", "credit note missing", "credit note late",
+                     "credit note wrong"])
+
+
+def test_suggestions_exact_values():
+    """Uncoded: rows 2-6 and 8 (U = 6); coded by "late": rows 0, 1, 7 (C = 3).
+    "portal login": in 4 of 6 uncoded, 0 coded: p = 4/9, score = 2/3·log2((2/3)/(4/9)) = 0.389975.
+    "portal", "login" only occur inside "portal login" (same count 4): dropped.
+    "portal login broken": 2 uncoded: score 1/3·log2(1.5) = 0.194988 ("login broken", "broken"
+    dropped). "credit note": 2/6 uncoded, 1/3 coded: p = 1/3, score 0."""
+    coded = code_comments(SUGGEST, {"Delivery": "late"})
+    s = suggest_themes(SUGGEST, coded, min_count=2)
+    assert s["phrase"].tolist() == ["portal login", "portal login broken", "credit note"]
+    assert s["count"].tolist() == [4, 2, 2]
+    assert s["score"].tolist() == pytest.approx([2 / 3 * math.log2(1.5), 1 / 3 * math.log2(1.5), 0.0])
+    assert s["pattern"].iloc[0] == r"\bportal\W+login\b"
+    assert s["examples"].iloc[0] == ("the portal login fails", "portal login is slow", "Portal login broken")
+    assert s["coded_rate"].tolist() == pytest.approx([0.0, 0.0, 1 / 3])
+
+
+def test_suggestions_are_deterministic_and_addable():
+    coded = code_comments(SUGGEST, {"Delivery": "late"})
+    a = suggest_themes(SUGGEST, coded, min_count=2)
+    b = suggest_themes(SUGGEST.copy(), code_comments(SUGGEST, {"Delivery": "late"}), min_count=2)
+    pd.testing.assert_frame_equal(a, b)
+    book = add_theme({"Delivery": "late"}, "Portal login", a["pattern"].iloc[0])
+    assert code_comments(SUGGEST, book).coverage == 7 / 9
+
+
+def test_suggestions_when_everything_is_coded():
+    s = pd.Series(["late", "late again"])
+    assert suggest_themes(s, code_comments(s, {"D": "late"})).empty
+
+
+def test_suggestion_examples_are_masked():
+    s = pd.Series(["call portal team +44 20 7946 0958", "portal team slow", "portal team again", "late"])
+    out = suggest_themes(s, code_comments(s, {"D": "late"}), min_count=2)
+    assert out["examples"].iloc[0][0] == "call portal team [phone]"
+
+
+# ------------------------------------------------------------------------------------------
+# Matched words and verbatims
+# ------------------------------------------------------------------------------------------
+
+def test_matched_spans_and_segments():
+    text = "Late delivery, wrong INVOICE"
+    spans = matched_spans(text, {"Billing": "invoice", "Delivery": "late|deliver", "Bad": "invoice("})
+    assert spans == [(0, 4, "Delivery"), (5, 12, "Delivery"), (21, 28, "Billing")]
+    assert [text[a:b] for a, b, _ in spans] == ["Late", "deliver", "INVOICE"]
+    segs = highlight_segments(text, spans)
+    assert "".join(s for s, _ in segs) == text
+    assert segs == [("Late", ("Delivery",)), (" ", ()), ("deliver", ("Delivery",)), ("y, wrong ", ()),
+                    ("INVOICE", ("Billing",))]
+    overlap = highlight_segments("abcd", [(0, 3, "A"), (1, 4, "B")])
+    assert overlap == [("a", ("A",)), ("bc", ("A", "B")), ("d", ("B",))]
+    assert matched_spans(None, {"A": "a"}) == [] and highlight_segments("", []) == []
+
+
+def test_verbatims_detractors_first_with_matched_words():
+    """Billing comments: rows 1 (score 5), 2 (9), 6 (0) → ordered 6, 1, 2."""
+    coded = code_comments(FRAME["comment"], FBOOK)
+    v = verbatims(FRAME, coded, "Billing", "comment", "ltr", ["region"])
+    assert v.index.tolist() == [6, 1, 2]
+    assert v.columns.tolist() == ["comment", "score", "nps_group", "region", "matched_words", "themes"]
+    assert v["nps_group"].tolist() == ["Detractor", "Detractor", "Promoter"]
+    assert v["matched_words"].tolist() == ["invoice"] * 3
+    assert v["themes"].tolist() == ["Billing; Delivery", "Billing", "Billing; Delivery"]
+    assert verbatims(FRAME, coded, "Billing", "comment", "ltr", order="promoters first").index.tolist() == [2, 1, 6]
+    assert verbatims(FRAME, coded, "Billing", "comment", order="original", limit=2).index.tolist() == [1, 2]
+    with pytest.raises(CxInputError):
+        verbatims(FRAME, coded, "Nope", "comment")
+    with pytest.raises(CxInputError):
+        verbatims(FRAME, coded, "Billing", "comment", order="loudest")
+
+
+def test_verbatims_mask_personal_data_by_default():
+    f = pd.DataFrame({"c": ["invoice wrong, call +1 (312) 555-0187", "invoice to a.b@example.com"],
+                      "ltr": [2.0, np.nan]})
+    coded = code_comments(f["c"], {"Billing": "invoice"})
+    v = verbatims(f, coded, "Billing", "c", "ltr")
+    assert v["comment"].tolist() == ["invoice wrong, call [phone]", "invoice to [email]"]
+    assert v["nps_group"].isna().tolist() == [False, True]
+    raw = verbatims(f, coded, "Billing", "c", "ltr", mask_personal=False)
+    assert raw["comment"].iloc[0].endswith("555-0187")
+
+
+def test_verbatims_on_a_filtered_coding():
+    coded = code_comments(FRAME["comment"], FBOOK).subset((FRAME["region"] == "EU").to_numpy())
+    v = verbatims(FRAME, coded, "Billing", "comment", "ltr")
+    assert v.index.tolist() == [6, 2]
+
+
+# ------------------------------------------------------------------------------------------
+# Sentiment
+# ------------------------------------------------------------------------------------------
+
+def test_sentiment_labels_on_obvious_sentences():
+    """Expected values: vaderSentiment 3.3.2 compound scores (lexicon shipped with the package):
+    0.8126, -0.5267, 0.0; thresholds ±0.05 from the VADER README."""
+    from cx.sentiment import comment_sentiment, score_comment, sentiment_label
+
+    s = pd.Series(["Excellent service and a pleasure to work with", "terrible, awful support",
+                   "The order arrived on Tuesday", "  ", None, "terrible, awful support"])
+    out = comment_sentiment(s)
+    assert out["compound"].iloc[:3].tolist() == [0.8126, -0.5267, 0.0]
+    assert out["label"].tolist()[:4] == ["positive", "negative", "neutral", out["label"].iloc[3]]
+    assert out["label"].isna().tolist() == [False, False, False, True, True, False]
+    assert out["compound"].iloc[5] == out["compound"].iloc[1]
+    assert score_comment("terrible, awful support") == -0.5267 and math.isnan(score_comment(" "))
+    assert [sentiment_label(x) for x in (0.05, 0.0499, -0.05, -0.0499)] == ["positive", "neutral", "negative", "neutral"]
+
+
+def test_net_sentiment_per_theme():
+    """Delivery comments: rows 0 (negative), 2 (neutral), 6 (positive), 8 (negative) → (1 − 2)/4.
+    Billing: rows 1 (positive), 2 (neutral), 8 (negative) → 0. Documentation: none → NaN."""
+    coded = code_comments(COMMENTS, BOOK)
+    labels = pd.Series(["negative", "positive", "neutral", "negative", None, None, "positive", "positive",
+                        "negative", "neutral"])
+    t = theme_sentiment(coded, labels).set_index("theme")
+    assert t.loc["Delivery", ["comments", "positive", "neutral", "negative"]].tolist() == [4, 1, 1, 2]
+    assert t.loc["Delivery", "net_sentiment"] == -0.25
+    assert t.loc["Billing", "net_sentiment"] == 0.0
+    assert math.isnan(t.loc["Documentation", "net_sentiment"])
+    frame = pd.DataFrame({"label": labels})
+    pd.testing.assert_frame_equal(theme_sentiment(coded, frame), theme_sentiment(coded, labels))
+
+
+# ------------------------------------------------------------------------------------------
+# Starter codebook and charts
+# ------------------------------------------------------------------------------------------
+
+STARTER_CASES = {
+    "We were invoiced twice for the same order": "Billing errors",
+    "The invoice layout is confusing": "Invoice clarity",
+    "Still waiting for the credit note": "Returns and credits",
+    "Deliveries are late again": "Delivery delays",
+    "Two pallets arrived damaged": "Damaged or wrong shipments",
+    "The tracking link never works": "Shipment tracking",
+    "We wait on hold for ages": "Support responsiveness",
+    "Your engineers really know the product": "Technical support quality",
+    "Several parts failed early": "Product quality",
+    "The order form is painful": "Ease of ordering",
+    "The portal keeps logging us out": "Website and portal",
+    "The manuals are outdated": "Documentation",
+    "Prices went up again": "Price and value",
+    "Contract terms are rigid": "Contract and terms",
+    "Our account manager never visits": "Account manager / people",
+    "New users got no training": "Onboarding and training",
+    "Nobody told us about the change": "Communication",
+    "Too much paperwork": "Ease of doing business",
+    "Great partner, thank you": "Praise (general positive)",
+}
+
+
+def test_starter_codebook_is_valid_and_codes_typical_phrases():
+    book = starter_codebook()
+    assert validate_codebook(book)["skipped"].sum() == 0
+    assert set(STARTER_CASES.values()) <= set(book["theme"])
+    coded = code_comments(pd.Series(list(STARTER_CASES)), book)
+    frame = coded.to_frame()
+    for i, (text, theme) in enumerate(STARTER_CASES.items()):
+        assert frame.iloc[i][theme], f"{text!r} should be coded {theme!r}"
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="sample survey not built")
+def test_starter_codebook_covers_the_sample_survey():
+    """Tuned so the bundled sample's non-empty comments are coded (goal: at least 85%)."""
+    df = pd.read_csv(SAMPLE)
+    coded = code_comments(df["Comment"], starter_codebook())
+    assert coded.coverage >= 0.85
+    contract_invariants(pareto_table(coded).to_dict())
+
+
+def test_pareto_chart_spec():
+    from cx.charts import BLUE, LIGHT_GREY
+    from cx.charts.themes import pareto_chart
+
+    p = pareto_table(code_comments(COMMENTS, BOOK))
+    d = pareto_chart(p).to_dict()
+    assert [x["name"] for x in d["params"]] == ["theme_pick"]
+    assert d["params"][0]["select"] == {"type": "point", "fields": ["theme"], "on": "click", "clear": "dblclick"}
+    bars, cumulative = d["layer"]
+    assert bars["mark"]["type"] == "bar"
+    assert bars["encoding"]["x"]["sort"] == ["Delivery", "Billing", "Praise", "Price", "Documentation"]
+    assert bars["encoding"]["color"]["scale"] == {"domain": ["Vital few", "Other themes"], "range": [BLUE, LIGHT_GREY]}
+    assert d["resolve"] == {"scale": {"y": "independent"}}
+    line, _, rule, _ = cumulative["layer"]
+    assert line["encoding"]["y"]["field"] == "cumulative_share"
+    assert line["encoding"]["y"]["scale"] == {"domain": [0, 1]} and line["encoding"]["y"]["axis"]["format"] == "%"
+    assert rule["mark"]["strokeDash"] == [6, 4]
+    rule_data = d["datasets"][rule["data"]["name"]]
+    assert rule_data[0]["cut"] == 0.8
+    bar_data = d["datasets"][bars["data"]["name"]]
+    assert [(r["theme"], r["group"]) for r in bar_data][:4] == [
+        ("Delivery", "Vital few"), ("Billing", "Vital few"), ("Praise", "Vital few"), ("Price", "Other themes")]
+    assert d["title"]["subtitle"] == "n = 8"
+
+
+def test_vital_few_shift_chart_spec():
+    from cx.charts.themes import pareto_chart, vital_few_shift_chart
+
+    coded = code_comments(FRAME["comment"], FBOOK)
+    ps = {w: weighted_pareto(FRAME, coded, w, loyalty_col="ltr", revenue_col="revenue") for w in WEIGHTINGS}
+    d = vital_few_shift_chart(compare_vital_few(ps)).to_dict()
+    assert [x["name"] for x in d["params"]] == ["theme_pick"]
+    cells = d["layer"][0]
+    assert cells["encoding"]["x"]["sort"] == list(WEIGHTINGS)
+    assert cells["encoding"]["y"]["sort"] == ["Delivery", "Billing", "Price"]
+    rows = d["datasets"][cells.get("data", d.get("data"))["name"]]
+    assert {(r["weighting"], r["theme"]): r["status"] for r in rows}[("nps impact", "Price")] == "Enters the vital few"
+    empty = pareto_chart(pareto_table(code_comments(pd.Series(["x"]), {"A": "a"}))).to_dict()
+    assert empty["mark"]["type"] == "text"
+
+
+def test_coded_comments_type():
+    coded = code_comments(COMMENTS, BOOK)
+    assert isinstance(coded, CodedComments)
+    assert coded.matrix.dtype == bool and coded.matrix.shape == (10, 5)
+    assert coded.index.equals(COMMENTS.index)
+    with pytest.raises(CxInputError):
+        coded.theme_mask("Nope")
+
+
+def test_compare_vital_few_errors():
+    a = ThemePareto((ThemeShare("A", 1, 1.0, 1.0, 1.0, True),), 1, 1, 1)
+    with pytest.raises(CxInputError):
+        compare_vital_few({})
+    with pytest.raises(CxInputError):
+        compare_vital_few({"mentions": a}, baseline="revenue")
