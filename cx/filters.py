@@ -125,13 +125,16 @@ def where_mask(frame: pd.DataFrame, where: dict[str, list[str]]) -> np.ndarray:
     for col, values in where.items():
         s = frame[col]
         if s.dtype.kind in "iuf":
-            nums = []
-            for v in values:
-                try:
-                    nums.append(float(v))
-                except ValueError:
-                    pass
+            nums = [float(v) for v in values if _is_number(v)]
             mask &= s.isin(nums).to_numpy(dtype=bool, na_value=False)
         else:
             mask &= s.astype("str").str.strip().isin(values).to_numpy(dtype=bool, na_value=False)
     return mask
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -174,6 +174,9 @@ def _profile(name: str, s: pd.Series, code: str, metadata: bool) -> ColumnProfil
     if letters < 0.3:
         return ColumnProfile(kind="id" if unique_ratio > 0.5 else "category", **base)
     words = text.str.count(" ") + 1
+    if (float(words.mean()) >= 2.5 and unique_ratio >= 0.5) or (
+            COMMENT_HINT.search(name) and mean_length >= 10 and unique_ratio >= 0.3):
+        return ColumnProfile(kind="text", **base)
     if n_distinct > MAX_SEGMENT_VALUES and (mean_length >= 20 or float(words.mean()) >= 4 or
                                              lengths.max() > 80):
         return ColumnProfile(kind="text", **base)
@@ -292,7 +295,7 @@ def infer_roles(profiles: dict[str, ColumnProfile]) -> Roles:
     dates = [p for p in cols if p.kind == "date" and p.name not in taken]
     date = None
     if dates:
-        date = max(dates, key=lambda p: (p.code in ("RecordedDate", "EndDate"),
+        date = max(dates, key=lambda p: (p.code == "RecordedDate", p.code == "EndDate",
                                           bool(DATE_HINT.search(p.name)) and not re.search(r"start", p.name, re.I),
                                           -p.n_missing))
     weight = next((p for p in usable if p.kind in ("number", "rating") and WEIGHT_HINT.search(p.name)

@@ -1,0 +1,73 @@
+"""Charts of the Overview page: the 0–10 distribution, NPS by segment with intervals, the trend."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from cx.charts import BLUE, GREY, INK, LIGHT_GREY, VERMILLION, finish, group_scale
+
+
+def distribution_chart(dist: pd.DataFrame, n: int, total: int | None = None) -> alt.TopLevelMixin:
+    """Bars of each 0–10 answer, coloured by NPS group."""
+    base = alt.Chart(dist).encode(
+        x=alt.X("score:O", title="Likelihood to recommend (0–10)", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("share:Q", title="Share of respondents", axis=alt.Axis(format="%")),
+        color=alt.Color("group:N", scale=group_scale(), title=None),
+        tooltip=[alt.Tooltip("score:O", title="Answer"), alt.Tooltip("count:Q", title="Respondents", format=","),
+                 alt.Tooltip("share:Q", title="Share", format=".1%"), alt.Tooltip("group:N", title="Group")],
+    )
+    return finish(base.mark_bar(), "How respondents answered", n, total, height=260)
+
+
+def segment_chart(table: pd.DataFrame, segment: str, overall: float | None, n: int,
+                  total: int | None = None) -> alt.TopLevelMixin:
+    """NPS per segment value with its 95% interval; small bases greyed, significant gaps in colour."""
+    data = table.copy()
+    data["status"] = [
+        "Base too small" if small else ("Differs from the rest" if differs else "Not significantly different")
+        for small, differs in zip(data["small_base"], data["differs"])
+    ]
+    data["label"] = [f"{v} (n={n_:,})" for v, n_ in zip(data["value"], data["n"])]
+    order = data.sort_values("score", ascending=False, na_position="last")["label"].tolist()
+    colors = alt.Scale(domain=["Differs from the rest", "Not significantly different", "Base too small"],
+                       range=[BLUE, GREY, LIGHT_GREY])
+    y = alt.Y("label:N", sort=order, title=None)
+    tooltip = [alt.Tooltip("value:N", title=segment), alt.Tooltip("n:Q", format=","),
+               alt.Tooltip("score:Q", title="NPS", format="+.1f"), alt.Tooltip("ci_low:Q", title="95% low", format="+.1f"),
+               alt.Tooltip("ci_high:Q", title="95% high", format="+.1f"), alt.Tooltip("status:N", title="")]
+    scored = data[data["score"].notna()]
+    rule = alt.Chart(scored).mark_rule(strokeWidth=2).encode(
+        y=y, x=alt.X("ci_low:Q", title="NPS (95% interval)", scale=alt.Scale(domain=[-100, 100])), x2="ci_high:Q",
+        color=alt.Color("status:N", scale=colors, title=None), tooltip=tooltip)
+    point = alt.Chart(scored).mark_point(filled=True, size=90).encode(
+        y=y, x="score:Q", color=alt.Color("status:N", scale=colors, title=None), tooltip=tooltip)
+    layers = [rule, point]
+    if overall is not None:
+        layers.append(alt.Chart(pd.DataFrame({"overall": [overall]})).mark_rule(color=INK, strokeDash=[4, 3]).encode(
+            x="overall:Q", tooltip=[alt.Tooltip("overall:Q", title="Overall NPS", format="+.1f")]))
+    height = max(120, 34 * len(data))
+    return finish(alt.layer(*layers), f"NPS by {segment}", n, total, height=height)
+
+
+def trend_chart(trend: pd.DataFrame, n: int, total: int | None = None, segment: str | None = None) -> alt.TopLevelMixin:
+    """NPS per period with its 95% band; significant changes from the previous period marked."""
+    data = trend.copy()
+    data["change_text"] = [
+        "first period" if pd.isna(c) else (f"{c:+.1f} (significant)" if s else f"{c:+.1f} (not significant)")
+        for c, s in zip(data["change"], data["significant_change"])]
+    color = alt.Color("segment:N", title=None) if segment else alt.value(BLUE)
+    x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0))
+    tooltip = [alt.Tooltip("period:O"), alt.Tooltip("n:Q", format=","), alt.Tooltip("score:Q", title="NPS", format="+.1f"),
+               alt.Tooltip("ci_low:Q", title="95% low", format="+.1f"), alt.Tooltip("ci_high:Q", title="95% high", format="+.1f"),
+               alt.Tooltip("change_text:N", title="Change")]
+    if segment:
+        tooltip.insert(0, alt.Tooltip("segment:N", title=segment))
+    band = alt.Chart(data).mark_area(opacity=0.15).encode(x=x, y=alt.Y("ci_low:Q", title="NPS"), y2="ci_high:Q",
+                                                          color=color)
+    line = alt.Chart(data).mark_line(point=True).encode(x=x, y="score:Q", color=color, tooltip=tooltip)
+    sig = alt.Chart(data[data["significant_change"]]).mark_point(shape="diamond", size=220, filled=True,
+                                                                 color=VERMILLION).encode(x=x, y="score:Q",
+                                                                                          tooltip=tooltip)
+    title = "NPS over time" + (f" by {segment}" if segment else "")
+    return finish(alt.layer(band, line, sig), title, n, total, height=300)

@@ -1,0 +1,96 @@
+import streamlit as st
+
+from cx import fmt, ui
+from cx.charts.overview import distribution_chart, segment_chart, trend_chart
+from cx.nps import (
+    METHOD_NOTE,
+    MIN_BASE,
+    nps_by_segment,
+    nps_summary,
+    nps_trend,
+    nps_trend_by_segment,
+    score_distribution,
+)
+
+v = ui.page_header("Overview", "What is our NPS, how sure are we, and where and when is it different?")
+ui.require(v, "loyalty", what="NPS")
+r = v.roles
+
+overall = ui.cached(nps_summary, v, r.loyalty)
+weighted = ui.cached(nps_summary, v, r.loyalty, r.weight) if r.weight else None
+headline = weighted or overall
+if headline.n == 0:
+    st.warning("No respondent in view has a valid 0–10 answer. Widen the filter or check the loyalty column on "
+               "the Data page.", icon="🔎")
+    st.stop()
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("NPS" + (" (weighted)" if weighted else ""), fmt.nps_with_moe(headline.score, headline.ci95),
+          help="Net Promoter Score with its 95% margin of error. " + METHOD_NOTE)
+shares = overall.shares
+c2.metric("Promoters (9–10)", fmt.share(shares["Promoter"]), f"{fmt.count(overall.promoters)} respondents",
+          delta_color="off")
+c3.metric("Passives (7–8)", fmt.share(shares["Passive"]), f"{fmt.count(overall.passives)} respondents",
+          delta_color="off")
+c4.metric("Detractors (0–6)", fmt.share(shares["Detractor"]), f"{fmt.count(overall.detractors)} respondents",
+          delta_color="off")
+base = f"Base: {fmt.count(overall.n)} respondents with a valid 0–10 answer"
+if weighted:
+    base += f"; weighted by {r.weight}, effective sample size {fmt.count(weighted.effective_n)} (Kish)"
+st.caption(base + ".")
+
+st.altair_chart(distribution_chart(ui.cached(score_distribution, v, r.loyalty), overall.n, v.total),
+                width="stretch", theme=None, key="overview_distribution")
+
+if r.segments:
+    st.subheader("NPS by segment", help=f"Each segment is tested against all other respondents. Segments with "
+                 f"fewer than {MIN_BASE} respondents are greyed: their score is too uncertain to read.")
+    segment = st.selectbox("Segment", list(r.segments), key="overview_segment")
+    table = ui.cached(nps_by_segment, v, r.loyalty, segment, r.weight)
+    st.altair_chart(segment_chart(table, segment, headline.score, overall.n, v.total), width="stretch",
+                    key="overview_segment_chart")
+    small = table[table["small_base"]]
+    if len(small):
+        st.warning(f"{len(small)} value(s) of {segment} have fewer than {MIN_BASE} respondents "
+                   f"({', '.join(small['value'].astype(str).head(8))}): read their scores as indicative only.",
+                   icon="⚠️")
+    shown = table.assign(
+        NPS=[fmt.nps_with_moe(s, (lo, hi)) if not small_ else f"{fmt.signed_int(s)} (base too small)"
+             for s, lo, hi, small_ in zip(table["score"], table["ci_low"], table["ci_high"], table["small_base"])],
+        **{"vs rest": ["significantly different" if d else "not significant" for d in table["differs"]]},
+    )[["value", "n", "NPS", "score", "difference", "p_value", "vs rest"]]
+    st.dataframe(shown.rename(columns={"value": segment, "score": "score (exact)", "difference": "gap vs rest",
+                                       "p_value": "p-value"}),
+                 hide_index=True, width="stretch",
+                 column_config={"score (exact)": st.column_config.NumberColumn(format="%+.1f"),
+                                "gap vs rest": st.column_config.NumberColumn(format="%+.1f"),
+                                "p-value": st.column_config.NumberColumn(format="%.3f")})
+
+st.subheader("Trend", help="A change between consecutive periods is marked only when significant (two-sided "
+             "z-test at the 5% level).")
+wave_options = [c for c in r.segments if any(w in c.lower() for w in ("wave", "quarter", "qtr", "period", "month"))]
+modes = (["quarter", "month"] if r.date else []) + [f"wave: {c}" for c in wave_options]
+if not modes:
+    st.info("Map a response-date column (or a survey-wave segment) on the Data page to see the trend.", icon="🧭")
+else:
+    t1, t2 = st.columns(2)
+    mode = t1.radio("Period", modes, horizontal=True, key="overview_period",
+                    format_func=lambda m: m.replace("wave: ", "Wave: ").capitalize() if not m.startswith("wave") else m)
+    split = t2.selectbox("Split by", ["(none)", *r.segments], key="overview_trend_split")
+    kwargs = {"wave": mode[6:]} if mode.startswith("wave: ") else {"date": r.date, "period": mode}
+    if split == "(none)":
+        trend = ui.cached(nps_trend, v, r.loyalty, weight=r.weight, **kwargs)
+        st.altair_chart(trend_chart(trend, overall.n, v.total), width="stretch", key="overview_trend_chart")
+        sig = trend[trend["significant_change"]]
+        if len(sig):
+            st.markdown("**Significant changes:** " + "; ".join(
+                f"{p} {c:+.1f} points (p = {pv:.3f})" for p, c, pv in zip(sig["period"], sig["change"], sig["p_value"])))
+        else:
+            st.markdown("No change between consecutive periods is statistically significant.")
+    else:
+        trend = ui.cached(nps_trend_by_segment, v, r.loyalty, split, weight=r.weight, **kwargs)
+        st.altair_chart(trend_chart(trend, overall.n, v.total, segment=split), width="stretch",
+                        key="overview_trend_split_chart")
+    with st.expander("Trend table"):
+        st.dataframe(trend, hide_index=True, width="stretch")
+st.caption("Method: " + METHOD_NOTE)

@@ -1,0 +1,10 @@
+"""AppTest entry: runs app.py from a folder without a `pages/` directory.
+
+AppTest resets Streamlit's "pages folder" detection before every run; started from the project
+root it would run page files without app.py. From here, app.py's `st.navigation` is in charge.
+"""
+
+import runpy
+from pathlib import Path
+
+runpy.run_path(str(Path(__file__).resolve().parents[1] / "app.py"), run_name="__main__")

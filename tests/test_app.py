@@ -1,0 +1,81 @@
+"""Every page opens on the sample survey without an exception; uploads replace the data or say why not."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from conftest import ROOT
+from streamlit.testing.v1 import AppTest
+
+APP = str(ROOT / "tests" / "app_entry.py")
+PAGES = ["overview", "data"]
+
+
+@pytest.fixture(autouse=True)
+def clear_caches():
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def run_app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    assert not at.exception, at.exception
+    if page:
+        at.switch_page(f"../pages/{page}.py")
+        at.run()
+        assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_opens_on_sample(page):
+    at = run_app(page)
+    assert any("5,000 of 5,000 respondents" in m.value for m in at.markdown)
+
+
+def test_overview_headline_matches_cli_numbers():
+    at = run_app()
+    assert at.metric[0].value == "-3 (±2)"
+    assert at.metric[1].value == "32%"
+
+
+def test_filter_changes_every_number():
+    at = run_app()
+    at.multiselect(key="flt_seg_Region").set_value(["EMEA"]).run()
+    assert not at.exception
+    assert any("1,629 of 5,000 respondents" in m.value for m in at.markdown)
+
+
+def test_upload_replaces_data_and_bad_upload_keeps_it(shapes_dir):
+    at = run_app("data")
+    at.file_uploader(key="data_upload").upload("surveymonkey.csv", (shapes_dir / "surveymonkey.csv").read_bytes(),
+                                                "text/csv").run()
+    assert not at.exception
+    assert any("22 of 22 respondents" in m.value for m in at.markdown)
+    at.file_uploader(key="data_upload").upload("garbage.xlsx", b"\x00\x01binary garbage" * 50,
+                                                "application/octet-stream").run()
+    assert not at.exception
+    assert any("not one" in e.value or "damaged" in e.value for e in at.error)
+    assert any("22 of 22 respondents" in m.value for m in at.markdown)
+
+
+def test_remapping_a_role():
+    at = run_app("data")
+    token = at.session_state["dataset"].token[:10]
+    at.multiselect(key=f"data_role_segments_{token}").set_value(["Region"])
+    next(b for b in at.button if b.label == "Apply mapping").click().run()
+    assert not at.exception
+    assert at.session_state["roles"].segments == ("Region",)
+    assert [w.label for w in at.sidebar.multiselect][:1] == ["Region"]
+
+
+def test_choosing_a_text_column_as_loyalty_is_refused():
+    at = run_app("data")
+    token = at.session_state["dataset"].token[:10]
+    at.selectbox(key=f"data_role_loyalty_{token}").set_value("Region")
+    next(b for b in at.button if b.label == "Apply mapping").click().run()
+    assert not at.exception
+    assert any("no valid 0–10 answers" in e.value for e in at.error)
+    assert at.session_state["roles"].loyalty == "Likelihood to recommend"

@@ -1,0 +1,156 @@
+"""Import: every export shape gives the same n and NPS, with the right roles, in cx and from the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import REAL, ROOT, SAMPLE, needs_shared
+from survey_shapes import EXPECTED, EXPECTED_N, EXPECTED_NPS, SHAPES
+
+from cx.analysis import load_survey
+from cx.clean import inspect_survey, prepare_survey
+from cx.load import read_survey, read_survey_file
+from cx.nps import nps_summary
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_every_shape_gives_the_same_nps(shapes_dir, name):
+    raw = read_survey_file(shapes_dir / name)
+    survey = prepare_survey(raw)
+    r = survey.roles
+    assert r.loyalty is not None, raw.frame.columns
+    result = nps_summary(survey.frame, r.loyalty)
+    assert result.n == EXPECTED_N
+    assert result.score == pytest.approx(EXPECTED_NPS)
+    assert (result.promoters, result.passives, result.detractors) == tuple(EXPECTED.values())
+    assert len(r.drivers) == 3
+    assert r.comments is not None and r.segments, r
+    assert r.date is not None
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_cli_prints_the_same_nps_without_column_flags(shapes_dir, name):
+    out = subprocess.run([sys.executable, "-m", "cx", "analyze", str(shapes_dir / name)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    nps = json.loads(out.stdout)["nps"]
+    assert nps["n"] == EXPECTED_N and nps["score"] == pytest.approx(EXPECTED_NPS)
+
+
+def test_qualtrics_display_names_are_the_question_text(shapes_dir):
+    raw = read_survey_file(shapes_dir / "qualtrics_values.csv")
+    assert raw.platform == "qualtrics"
+    cols = list(raw.frame.columns)
+    assert "Billing accuracy" in cols and "Support responsiveness" in cols
+    assert "How likely are you to recommend Acme to a friend or colleague?" in cols
+    assert raw.codes["Billing accuracy"] == "Q2_1"
+    assert raw.column_for("Q2_1") == "Billing accuracy"
+    roles = inspect_survey(raw).roles
+    assert roles.drivers == ("Billing accuracy", "On-time delivery", "Support responsiveness")
+    assert roles.loyalty == "How likely are you to recommend Acme to a friend or colleague?"
+    assert roles.comments == "What is the main reason for your score?"
+    assert roles.segments == ("Which region are you in?",)
+    assert roles.date == "RecordedDate"
+    # platform bookkeeping never becomes a segment
+    assert "Status" not in roles.segments and "DistributionChannel" not in roles.segments
+
+
+def test_labels_map_to_numbers_on_their_scale(shapes_dir):
+    survey = prepare_survey(read_survey_file(shapes_dir / "qualtrics_labels.csv"))
+    billing = survey.frame["Billing accuracy"]
+    assert survey.scales["Billing accuracy"] == (1, 5)
+    assert billing.iloc[0] == 5 and billing.iloc[12] == 1
+    check = next(c for c in survey.report.checks if c.column == "Billing accuracy")
+    assert check.na_answer == 1 and check.valid == 21
+    loyalty = next(c for c in survey.report.checks if c.role == "loyalty")
+    assert (loyalty.valid, loyalty.na_answer, loyalty.blank) == (20, 1, 1)
+
+
+def test_surveymonkey_subquestions_become_column_names(shapes_dir):
+    raw = read_survey_file(shapes_dir / "surveymonkey.csv")
+    assert raw.platform == "surveymonkey"
+    assert {"Billing accuracy", "On-time delivery", "Support responsiveness"} <= set(raw.frame.columns)
+    assert "What region are you in?" in raw.frame.columns
+
+
+def test_european_csv(shapes_dir):
+    raw = read_survey_file(shapes_dir / "european_semicolon.csv")
+    assert raw.delimiter == ";" and raw.decimal == ","
+    assert "Région Europe" in set(raw.frame["Region"])
+    assert raw.frame["Revenue (€)"].iloc[1] == pytest.approx(1250.5)
+    roles = inspect_survey(raw).roles
+    assert roles.revenue == "Revenue (€)"
+
+
+def test_utf16_tsv(shapes_dir):
+    raw = read_survey_file(shapes_dir / "qualtrics_utf16.tsv")
+    assert raw.encoding == "UTF-16" and raw.delimiter == "\t"
+    assert raw.n_rows == 22
+
+
+def test_xlsx_title_row_and_second_sheet(shapes_dir):
+    raw = read_survey_file(shapes_dir / "title_row_two_sheets.xlsx")
+    assert raw.sheet == "Responses"
+    assert raw.n_rows == 22
+    assert any("title row" in n for n in raw.notes)
+    assert any("Read me" in n for n in raw.notes)
+
+
+def test_sample_survey_roles():
+    raw = read_survey_file(SAMPLE)
+    roles = inspect_survey(raw).roles
+    assert roles.loyalty == "Likelihood to recommend"
+    assert len(roles.drivers) == 12
+    assert roles.comments == "Comment"
+    assert roles.segments == ("Business unit", "Region", "Account tier")
+    assert (roles.revenue, roles.date, roles.customer_id) == ("Annual revenue", "Response date", "Account ID")
+
+
+def test_sentinels_and_out_of_range_are_missing_and_counted():
+    text = "id,ltr,q1\n" + "\n".join(f"{i},{v},{q}" for i, (v, q) in enumerate(
+        [(10, 1), (9, 2), (11, 3), (-3, 4), (5, 9), (99, 5), (7, 99), (0, 5), (8, 4), (6, 3)] * 2))
+    raw = read_survey(text.encode(), "s.csv")
+    survey = prepare_survey(raw, inspect_survey(raw).roles.replace(loyalty="ltr", drivers=("q1",)))
+    ltr = next(c for c in survey.report.checks if c.role == "loyalty")
+    assert (ltr.valid, ltr.out_of_range, ltr.sentinel) == (14, 4, 2)
+    q1 = next(c for c in survey.report.checks if c.column == "q1")
+    assert q1.scale == (1, 5) and q1.sentinel == 4 and q1.valid == 16
+
+
+@needs_shared(REAL)
+@pytest.mark.real
+def test_real_qualtrics_exports_read(tmp_path):
+    for name, platform in (("qualtrics_sample_3row_header_de.csv", "qualtrics"),
+                           ("qualtrics_sample_legacy_2row_header.csv", "qualtrics-legacy")):
+        raw = read_survey_file(REAL / "format_fixtures" / name)
+        assert raw.platform == platform and raw.n_rows == 1
+        assert "This is a multiple choice question." in raw.frame.columns
+
+
+@needs_shared(REAL)
+@pytest.mark.real
+@pytest.mark.parametrize("name,loyalty,n", [
+    ("telecom_nps_verbatims.csv", "NPS_SCORE", 2353),
+    ("ba_airline_reviews.csv", "rating", 1324),
+])
+def test_real_nps_files(name, loyalty, n):
+    _, survey = load_survey(REAL / name)
+    assert survey.roles.loyalty == loyalty
+    assert nps_summary(survey.frame, loyalty).n == n
+
+
+@needs_shared(REAL)
+@pytest.mark.real
+def test_every_real_file_loads_or_says_what_to_fix():
+    from cx.errors import CxInputError
+
+    files = sorted(p for p in REAL.rglob("*") if p.suffix in (".csv", ".tsv", ".xlsx") and p.name != "manifest.csv")
+    assert len(files) >= 20
+    for path in files:
+        try:
+            load_survey(path)
+        except CxInputError as exc:
+            assert "--loyalty" in str(exc) or "Data page" in str(exc), (path.name, str(exc))
