@@ -373,7 +373,12 @@ def stratum_codes(frame: pd.DataFrame, strata_cols: Sequence[str] | str) -> tupl
     combined = np.zeros(len(frame), dtype=np.int64)
     parts: list[np.ndarray] = []
     for col in cols:
-        codes, uniques = pd.factorize(_as_text(frame[col]), sort=False)
+        # Clean the distinct values only (strip, whole floats, missing), then map rows through them.
+        raw_codes, raw_uniques = pd.factorize(frame[col], use_na_sentinel=True)
+        clean = _as_text(pd.Series(raw_uniques, dtype=frame[col].dtype))
+        clean = pd.concat([clean, pd.Series([MISSING_STRATUM], dtype="string")], ignore_index=True)
+        map_codes, uniques = pd.factorize(clean, sort=False)
+        codes = map_codes[raw_codes]  # the sentinel -1 picks the appended "(missing)"
         parts.append(np.asarray(uniques, dtype=object))
         combined = combined * len(uniques) + codes
     row_group, group_keys = pd.factorize(combined, sort=False)
@@ -902,8 +907,8 @@ def allocate_sample(base: pd.DataFrame, n: int | None = None, *, moe_points: flo
 
     Notes
     -----
-    Algorithm: (1) every stratum gets a lower bound ``m_h = min(minimum, N_h)`` and an upper bound
-    ``N_h``; (2) the optimum ``x_h = clip(t * a_h, m_h, N_h)`` with ``a_h = N_h S_h`` (Neyman) or
+    Algorithm: (1) every stratum gets a lower bound ``m_h = min(max(minimum, 1), N_h)`` (at least
+    one complete, since a stratum without respondents has no estimate) and an upper bound ``N_h``; (2) the optimum ``x_h = clip(t * a_h, m_h, N_h)`` with ``a_h = N_h S_h`` (Neyman) or
     ``N_h`` (proportional) is found exactly (`optimum_allocation`): strata below their minimum get
     the minimum, strata above their size are taken whole, and the rest of the sample is allocated
     among the others by the chosen rule; (3) largest-remainder rounding to whole completes.
@@ -932,7 +937,8 @@ def allocate_sample(base: pd.DataFrame, n: int | None = None, *, moe_points: flo
     v = np.where(worst, NPS_WORST_CASE_VARIANCE, nps_variance(np.nan_to_num(p), np.nan_to_num(d)))
     sd = np.sqrt(v)
     a = sizes * sd if method == "neyman" else sizes.copy()
-    lo = np.minimum(float(minimum), sizes)
+    # At least one complete per stratum: the stratified estimate needs every stratum.
+    lo = np.minimum(float(max(minimum, 1)), sizes)
     hi = sizes.copy()
     total = int(sizes.sum())
 
@@ -951,6 +957,9 @@ def allocate_sample(base: pd.DataFrame, n: int | None = None, *, moe_points: flo
         raise CxInputError("The number of completes must be at least 1.")
     if n > total:
         raise CxInputError(f"{n:,} completes is more than the {total:,} customers in the base; lower it.")
+    if lo.sum() > n and minimum <= 1:
+        raise CxInputError(f"The {int((sizes > 0).sum()):,} strata need at least one complete each, more than the "
+                           f"{n:,} planned; raise the sample size or use fewer strata.")
     if lo.sum() > n:
         short = [str(s) for s, lo_h, n_h in zip(tab["stratum"], lo, sizes) if lo_h < minimum and n_h > 0]
         extra = f" ({', '.join(short[:3])} {'are' if len(short) > 1 else 'is'} smaller and taken whole)" if short else ""
@@ -969,16 +978,18 @@ def allocate_sample(base: pd.DataFrame, n: int | None = None, *, moe_points: flo
 
     strata = pd.DataFrame({
         "stratum": tab["stratum"].to_numpy(), "N": tab["N"].to_numpy(), "p": p, "d": d, "sd": sd,
-        "worst_case": worst, "completes": counts, "at_minimum": (counts <= lo) & (lo > 0) & (counts < sizes),
+        "worst_case": worst, "completes": counts, "at_minimum": (counts <= lo) & (minimum > 0) & (counts < sizes),
         "census": (counts >= sizes) & (sizes > 0), "moe": moe_h, "invitations": invitations, "enough": enough,
     })
     strata = strata.astype({"stratum": "string"})
     rule = "N_h * S_h, S_h = sqrt(p_h + d_h - (p_h - d_h)^2)" if method == "neyman" else "N_h"
     notes = [
-        f"Allocation ({method}): each stratum gets at least min({minimum}, N_h) completes and at most "
+        f"Allocation ({method}): each stratum gets at least min({max(minimum, 1)}, N_h) completes and at most "
         f"N_h; the rest is shared in proportion to {rule} (optimum under these bounds), then "
         f"rounded by largest remainder.",
         "S_h is the worst case 1 where last wave's shares are unknown." if worst.any() and method == "neyman" else "",
+        "Strata that were unanimous last wave (S_h = 0) get only their minimum: set a minimum per stratum."
+        if method == "neyman" and np.any((sd == 0) & (sizes > 0)) else "",
         "Margin of error per stratum: z * 100 * sqrt(V_h / n_h * (N_h - n_h) / (N_h - 1)); overall: "
         "z * 100 * sqrt(sum (N_h / N)^2 * V_h / n_h * (N_h - n_h) / (N_h - 1)).",
         f"Invitations = ceil(completes / {rate:g}), capped at N_h." if rate is not None else
@@ -1153,7 +1164,7 @@ def draw_sample(customers: pd.DataFrame, strata_cols: Sequence[str] | str,
         ids = customers[id_col]
         if ids.duplicated().any():
             raise CxInputError(f"The customer id column {id_col!r} has duplicate ids; give one row per customer.")
-        order = np.argsort(_as_text(ids).to_numpy(dtype=object), kind="stable")
+        order = np.asarray(ids.argsort(kind="stable"))
         keys = np.empty(n_rows)
         keys[order] = rng.random(n_rows)
     else:
@@ -1170,14 +1181,16 @@ def draw_sample(customers: pd.DataFrame, strata_cols: Sequence[str] | str,
                                "last surveyed; choose it or switch the rule off.")
         _check_columns(customers, [last_surveyed_col], "Last surveyed date")
         raw = customers[last_surveyed_col]
-        dates = raw if pd.api.types.is_datetime64_any_dtype(raw.dtype) else \
-            pd.to_datetime(raw, errors="coerce", format="mixed")
-        text = raw.astype("string").str.strip()
-        given = (text.notna() & (text != "")).fillna(False).to_numpy(dtype=bool)
-        bad = given & dates.isna().to_numpy()
-        if bad.any():
-            raise CxInputError(f"{int(bad.sum()):,} value(s) in {last_surveyed_col!r} are not dates "
-                               f"(e.g. {raw[bad].iloc[0]!r}); use dates such as 2026-03-31 or leave blank.")
+        if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+            dates = raw
+        else:
+            dates = pd.to_datetime(raw, errors="coerce", format="mixed")
+            text = raw.astype("string").str.strip()
+            given = (text.notna() & (text != "")).fillna(False).to_numpy(dtype=bool)
+            bad = given & dates.isna().to_numpy()
+            if bad.any():
+                raise CxInputError(f"{int(bad.sum()):,} value(s) in {last_surveyed_col!r} are not dates "
+                                   f"(e.g. {raw[bad].iloc[0]!r}); use dates such as 2026-03-31 or leave blank.")
         ref = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
         if dates.dt.tz is not None:
             dates = dates.dt.tz_localize(None)
@@ -1191,7 +1204,13 @@ def draw_sample(customers: pd.DataFrame, strata_cols: Sequence[str] | str,
     n_excl = np.bincount(codes[excluded], minlength=h)
     eligible_idx = np.flatnonzero(~excluded)
     e_codes = codes[eligible_idx]
-    order = np.lexsort((keys[eligible_idx], e_codes))
+    if h < 2**20:
+        # One integer sort key (stratum in the high bits, random key in the low 44) sorts faster than
+        # a two-key lexsort; equal keys (odds ~1e-13 per pair) fall back to row order.
+        composite = (e_codes.astype(np.uint64) << np.uint64(44)) | (keys[eligible_idx] * 2.0**44).astype(np.uint64)
+        order = np.argsort(composite, kind="stable")
+    else:
+        order = np.lexsort((keys[eligible_idx], e_codes))
     sorted_codes = e_codes[order]
     starts = np.searchsorted(sorted_codes, np.arange(h))
     rank = np.arange(len(order)) - starts[sorted_codes]

@@ -207,6 +207,18 @@ def test_minimum_per_stratum_then_the_rest():
     assert plan.n == 400
 
 
+def test_every_stratum_gets_at_least_one_complete():
+    """A 5-customer stratum beside a million would round to 0 completes and leave the stratified NPS
+    undefined: it gets 1, so sizing for ±3 points stays near Cochran's single-stratum n (4,252 here),
+    not a near-census."""
+    base = sizes([1_000_000, 5, 20_000], names=["Big", "Tiny", "Mid"])
+    plan = allocate_sample(base, moe_points=3, method="proportional")
+    assert dict(zip(plan.strata["stratum"], plan.strata["completes"])) == {"Big": 4168, "Mid": 83, "Tiny": 1}
+    assert plan.n == 4252 and plan.overall_moe <= 3
+    with pytest.raises(CxInputError, match="at least one complete each"):
+        allocate_sample(base, 2)
+
+
 def test_minimum_that_does_not_fit_is_an_error():
     with pytest.raises(CxInputError, match="minimum of 30"):
         allocate_sample(sizes([500, 500, 500]), 60, minimum=30)
