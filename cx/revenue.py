@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -1276,6 +1277,7 @@ _SUFFIX = r"(?:thousand|million|billion|mio|mrd|tsd|mm|mn|bn|k|m|b)"
 _MONEY = (rf"(?i)^(?P<s1>[-+])?\s*(?:(?P<c1>{_CURRENCY})\s*)?(?P<s2>[-+])?\s*"
           r"(?P<num>[0-9][0-9 .,']*[0-9]|[0-9]|[.,][0-9]+)\s*"
           rf"(?P<suf>{_SUFFIX})?\.?\s*(?:(?P<c2>{_CURRENCY}))?\s*(?P<s3>-)?$")
+_MONEY_SYMBOL_ONLY = r"^[-+]?\s*[$€£¥]?\s*[-+]?\s*[0-9](?:[0-9., ']*[0-9])?\s*[$€£¥]?\s*-?$"
 _MULTIPLIER = {"thousand": 1e3, "tsd": 1e3, "k": 1e3, "million": 1e6, "mio": 1e6, "mm": 1e6, "mn": 1e6,
                "m": 1e6, "billion": 1e9, "mrd": 1e9, "bn": 1e9, "b": 1e9}
 _INT = {".": r"(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?: [0-9]{3})+|[0-9]{1,3}(?:'[0-9]{3})+)",
@@ -1329,52 +1331,108 @@ class MoneyParseReport:
                 "n_other_mark": self.n_other_mark}
 
 
-def _parse_unique_money(u: pd.Series, weight: np.ndarray) -> tuple:
-    """Parse distinct strings: values, blank, unreadable, decimal mark, scaled, other-mark masks."""
-    t = u.astype("str").str.strip().str.replace(r"[\u00a0\u202f\u2009\u2007]", " ", regex=True)
-    t = t.str.replace("\u2212", "-", regex=False)
-    blank = (t == "").to_numpy(dtype=bool) | t.str.lower().isin(_MISSING_MARKERS).to_numpy(dtype=bool)
-    paren = t.str.fullmatch(r"\(.*\)").to_numpy(dtype=bool, na_value=False)
-    t = t.where(~paren, t.str.slice(1, -1)).str.strip()
-    parts = t.str.extract(_MONEY)
-    num = parts["num"].fillna("").str.strip()
-    matched = (num != "").to_numpy(dtype=bool) & ~blank
-    negative = paren | np.zeros(len(t), dtype=bool)
-    for s in ("s1", "s2", "s3"):
-        negative |= (parts[s] == "-").to_numpy(dtype=bool, na_value=False)
+def _parse_money_text(u: pd.Series) -> tuple:
+    """Parse text values: values, blank, unreadable, decimal mark, scaled, other-mark (per row)."""
+    # pyarrow.compute runs RE2 over the whole column; pandas' str.extract with several groups and
+    # str.rfind fall back to a Python loop (7 s on a million values). Plain values ("1234.50",
+    # "$1,234.50") skip the full pattern, which is the slow part.
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def np_bool(x: pa.Array) -> np.ndarray:
+        return pc.fill_null(x, False).to_numpy(zero_copy_only=False).astype(bool)
+
+    def field(parts: pa.Array, name: str) -> pa.Array:
+        return pc.fill_null(pc.struct_field(parts, name), "")
+
+    if u.dtype == object:
+        u = u.map(lambda x: x if x is None or isinstance(x, str) else str(x))  # dates etc. as their text
+    t = pc.utf8_trim_whitespace(pc.cast(pa.array(u, from_pandas=True), pa.large_string()))
+    n = len(t)
+    simple = np_bool(pc.match_substring_regex(t, "^[$€£¥]?[0-9](?:[0-9.,]*[0-9])?$"))
+    num = pc.utf8_ltrim(t, characters="$€£¥")
+    blank = np_bool(pc.is_null(t)) | np_bool(pc.equal(t, ""))
+    negative = np.zeros(n, dtype=bool)
+    mult = np.ones(n)
+    idx = np.flatnonzero(~simple & ~blank)
+    if len(idx):
+        c = pc.take(t, pa.array(idx))
+        for odd, plain in (("\u00a0", " "), ("\u202f", " "), ("\u2009", " "), ("\u2007", " "), ("\u2212", "-")):
+            if pc.any(pc.match_substring(c, odd)).as_py():  # a match costs less than a replace
+                c = pc.replace_substring(c, odd, plain)
+        c = pc.utf8_trim_whitespace(c)
+        blank[idx] = np_bool(pc.is_in(pc.utf8_lower(c), value_set=pa.array(_MISSING_MARKERS)))
+        paren = pc.match_substring_regex(c, r"^\(.*\)$")
+        c = pc.utf8_trim_whitespace(pc.if_else(paren, pc.utf8_slice_codeunits(c, 1, -1), c))
+        # Second tier: signs, parentheses, a currency symbol and spaces, but no code or suffix.
+        tier2 = np_bool(pc.match_substring_regex(c, _MONEY_SYMBOL_ONLY))
+        c_num = pc.utf8_trim(c, characters="$€£¥+- ")
+        neg = np_bool(paren) | (pc.count_substring(c, "-").to_numpy() > 0)
+        full = np.flatnonzero(~tier2)
+        if len(full):
+            parts = pc.extract_regex(pc.take(c, pa.array(full)), _MONEY)
+            neg_full = np.zeros(len(full), dtype=bool)
+            for s in ("s1", "s2", "s3"):
+                neg_full |= np_bool(pc.equal(field(parts, s), "-"))
+            neg[full] = np_bool(pc.take(paren, pa.array(full))) | neg_full
+            keys = list(_MULTIPLIER)
+            k = pc.fill_null(pc.index_in(pc.utf8_lower(field(parts, "suf")), value_set=pa.array(keys)), -1)
+            mult[idx[full]] = np.append(np.array([_MULTIPLIER[x] for x in keys]), 1.0)[k.to_numpy()]
+            where = np.full(len(idx), -1)
+            where[full] = np.arange(len(full))
+            full_num = pc.take(pc.utf8_trim_whitespace(field(parts, "num")), pa.array(where, mask=where < 0))
+            c_num = pc.if_else(pa.array(tier2), c_num, pc.fill_null(full_num, ""))
+        negative[idx] = neg
+        pos = np.full(n, -1)
+        pos[idx] = np.arange(len(idx))
+        taken = pc.take(c_num, pa.array(pos, mask=pos < 0))
+        num = pc.if_else(pa.array(simple), num, pc.fill_null(taken, ""))
+    num = pc.if_else(pa.array(blank), "", num)
+    matched = np_bool(pc.not_equal(num, ""))
 
     # One decimal mark for the whole column, from the values whose separators say it clearly.
-    n_dot = num.str.count(r"\.").to_numpy(dtype="int64")
-    n_comma = num.str.count(",").to_numpy(dtype="int64")
-    last_dot = num.str.rfind(".").to_numpy(dtype="int64")
-    last_comma = num.str.rfind(",").to_numpy(dtype="int64")
-    length = num.str.len().to_numpy(dtype="int64")
+    n_dot = pc.count_substring(num, ".").to_numpy()
+    n_comma = pc.count_substring(num, ",").to_numpy()
+    rev = pc.utf8_reverse(num)
+    after_dot = pc.find_substring(rev, ".").to_numpy()  # digits after the last ".", -1 if none
+    after_comma = pc.find_substring(rev, ",").to_numpy()
     both = (n_dot > 0) & (n_comma > 0)
     only_c, only_d = (n_comma > 0) & (n_dot == 0), (n_dot > 0) & (n_comma == 0)
-    votes_comma = (both & (last_comma > last_dot)) | (only_d & (n_dot > 1)) | (
-        only_c & (n_comma == 1) & (length - last_comma - 1 != 3))
-    votes_dot = (both & (last_dot > last_comma)) | (only_c & (n_comma > 1)) | (
-        only_d & (n_dot == 1) & (length - last_dot - 1 != 3))
-    vc, vd = weight[votes_comma & matched].sum(), weight[votes_dot & matched].sum()
+    votes_comma = (both & (after_comma < after_dot)) | (only_d & (n_dot > 1)) | (
+        only_c & (n_comma == 1) & (after_comma != 3))
+    votes_dot = (both & (after_dot < after_comma)) | (only_c & (n_comma > 1)) | (
+        only_d & (n_dot == 1) & (after_dot != 3))
+    vc, vd = int(votes_comma.sum()), int(votes_dot.sum())
     if vc != vd:
         decimal = "," if vc > vd else "."
     else:
         # Only "1,234" / "1.234"-like values: three digits after a lone separator mean thousands.
-        amb_dot = weight[only_d & (n_dot == 1) & matched].sum()
-        amb_comma = weight[only_c & (n_comma == 1) & matched].sum()
+        amb_dot = int((only_d & (n_dot == 1)).sum())
+        amb_comma = int((only_c & (n_comma == 1)).sum())
         decimal = "," if amb_dot > amb_comma else "."
+
     # Unambiguous values are read by their own separators; the column's mark settles the rest.
     mark_comma = votes_comma | (~votes_dot & (decimal == ","))
     other = (votes_comma if decimal == "." else votes_dot) & matched
-    valid_dot = num.str.fullmatch(rf"{_INT['.']}?(?:\.[0-9]+)?").to_numpy(dtype=bool, na_value=False)
-    valid_comma = num.str.fullmatch(rf"{_INT[',']}?(?:,[0-9]+)?").to_numpy(dtype=bool, na_value=False)
-    ok = matched & np.where(mark_comma, valid_comma, valid_dot)
-    clean_dot = num.str.replace(r"[ ',]", "", regex=True)
-    clean_comma = num.str.replace(r"[ '.]", "", regex=True).str.replace(",", ".", regex=False)
-    clean = clean_dot.where(~mark_comma, clean_comma)
-    values = pd.to_numeric(clean.where(ok), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    suffix = parts["suf"].str.lower()
-    mult = suffix.map(_MULTIPLIER).to_numpy(dtype="float64", na_value=1.0)
+    # Only non-plain values can hold spaces or apostrophes.
+    spaced = [ch for ch in " '" if len(idx) and pc.any(pc.match_substring(num, ch)).as_py()]
+    valid = np.zeros(n, dtype=bool)
+    clean = num
+    for mark, rows in ((".", ~mark_comma), (",", mark_comma)):
+        if not (rows & matched).any():
+            continue
+        sep = "," if mark == "." else "."
+        pattern = rf"^{_INT[mark]}?(?:{re.escape(mark)}[0-9]+)?$"
+        valid |= rows & np_bool(pc.match_substring_regex(num, pattern))
+        x = pc.replace_substring(num, sep, "")
+        for ch in spaced:
+            x = pc.replace_substring(x, ch, "")
+        if mark == ",":
+            x = pc.replace_substring(x, ",", ".")
+        clean = pc.if_else(pa.array(rows), x, clean)
+    ok = matched & valid
+    clean = pc.if_else(pa.array(ok), clean, pa.scalar(None, pa.large_string()))
+    values = pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False).astype("float64")
     values = np.where(negative, -1.0, 1.0) * values * mult
     ok &= np.isfinite(values)
     values = np.where(ok, values, np.nan)
@@ -1447,23 +1505,18 @@ def parse_money(series: pd.Series) -> tuple[pd.Series, MoneyParseReport]:
         out[is_num] = pd.to_numeric(obj[is_num], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     num_missing = is_num & np.isnan(out)
     text = obj[~is_num]
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    counts = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype("float64")
-    if len(uniques):
-        values, blank_u, bad_u, decimal, scaled_u, other_u = _parse_unique_money(pd.Series(uniques), counts)
+    if len(text):
+        values, blank, bad, decimal, scaled, other = _parse_money_text(text)
     else:
-        values = blank_u = bad_u = scaled_u = other_u = np.zeros(0)
+        values, blank, bad, scaled, other = np.zeros(0), *(np.zeros(0, dtype=bool),) * 4
         decimal = "."
-    text_out = np.where(codes >= 0, values[np.clip(codes, 0, None)] if len(uniques) else np.nan, np.nan)
-    out[~is_num] = text_out
-    na_text = int((codes < 0).sum())
-    n_blank = int(num_missing.sum()) + na_text + int(counts[blank_u.astype(bool)].sum())
-    bad = bad_u.astype(bool)
-    n_bad = int(counts[bad].sum())
-    examples = tuple(str(x) for x in np.asarray(uniques, dtype=object)[bad][:5])
+    out[~is_num] = values
+    n_blank = int(num_missing.sum()) + int(blank.sum())
+    bad_rows = np.flatnonzero(bad)
+    n_bad = len(bad_rows)
+    examples = tuple(str(x) for x in pd.unique(text.iloc[bad_rows[:1000]].astype("object"))[:5])
     finite = np.isfinite(out)
     report = MoneyParseReport(n=n, n_parsed=int(finite.sum()), n_blank=n_blank, n_unparseable=n_bad,
                               examples=examples, decimal_mark=decimal, n_negative=int((out[finite] < 0).sum()),
-                              n_scaled=int(counts[scaled_u.astype(bool)].sum()),
-                              n_other_mark=int(counts[other_u.astype(bool)].sum()))
+                              n_scaled=int(scaled.sum()), n_other_mark=int(other.sum()))
     return pd.Series(out, index=series.index, name=series.name), report
