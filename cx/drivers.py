@@ -36,7 +36,7 @@ QUADRANTS = ("Fix first", "Keep", "Maintain", "Secondary")
 
 _PIVOT_TOL = 1e-10  # residual variance (on the correlation scale) below which a driver is redundant
 _MULTINOMIAL_MAX_N = 100_000  # above this the bootstrap uses Poisson(1) weights, row chunk by row chunk
-_LOGISTIC_BUDGET = 3e7  # respondents × subsets fitted by IRLS before falling back to a random sample
+_LOGISTIC_BUDGET = 2e7  # answer patterns × subsets fitted by IRLS before falling back to a random sample
 _CAVEAT = ("Derived importance measures association with the outcome, not causation: it says where "
            "loyalty and ratings move together, not what will happen if a rating changes.")
 
@@ -181,33 +181,32 @@ def _subset_r2(R: np.ndarray) -> np.ndarray:
     """R² of the outcome on every subset of drivers, for a stack of correlation matrices.
 
     ``R`` has shape (B, q, q) with the outcome last; returns (B, 2^p), indexed by the subset's
-    bitmask. Subsets are built level by level as a tree (each subset's parent drops its largest
-    driver) and each child is one sweep of its parent on the new driver: the outcome's residual
-    variance after the sweep is 1 − R². A driver whose residual variance is ~0 given the others
-    is redundant (perfect collinearity): the sweep is skipped and R² stays as it was, which is the
-    R² of the least-squares fit with a rank-deficient design.
+    bitmask. Each subset is one sweep of its parent (the subset without its largest driver) on
+    the new driver; after sweeping, the outcome's residual variance is 1 − R². A subset whose
+    largest driver is j only ever needs the block of drivers after j (and the outcome), so all
+    subsets with the same largest driver sit in one stack of small blocks, and each (parent group,
+    new driver) pair is one vectorised numpy operation. A driver whose residual variance given the
+    others is ~0 is redundant (perfect collinearity): its sweep is skipped and R² stays as it was,
+    the R² of least squares with a rank-deficient design.
     """
     B, q, _ = R.shape
     p = q - 1
     v = np.zeros((B, 1 << p))
-    mats = R[None].copy()
-    masks = np.zeros(1, dtype=np.int64)
-    top = np.full(1, -1)
-    for _ in range(p):
-        cnt = p - 1 - top
-        parent = np.repeat(np.arange(len(masks)), cnt)
-        first = np.cumsum(cnt) - cnt
-        j = np.repeat(top + 1, cnt) + (np.arange(len(parent)) - np.repeat(first, cnt))
-        A = mats[parent]
-        k = np.arange(len(parent))
-        col = A[k, :, :, j]
-        row = A[k, :, j, :]
-        piv = A[k, :, j, j]
-        inv = np.where(piv > _PIVOT_TOL, 1.0 / np.where(piv > _PIVOT_TOL, piv, 1.0), 0.0)
-        A -= (col * inv[..., None])[..., :, None] * row[..., None, :]
-        masks = masks[parent] | (np.int64(1) << j)
-        v[:, masks] = (1.0 - A[:, :, -1, -1]).T
-        mats, top = A, j
+    groups = [(np.zeros(1, dtype=np.int64), R[None])]  # groups[t + 1]: subsets whose largest driver is t
+    for j in range(p):
+        masks, blocks = [], []
+        for t in range(-1, j):
+            m, A = groups[t + 1]
+            pos = j - t - 1
+            col = A[..., pos + 1:, pos]
+            row = A[..., pos, pos + 1:]
+            piv = A[..., pos, pos]
+            inv = np.where(piv > _PIVOT_TOL, 1.0 / np.where(piv > _PIVOT_TOL, piv, 1.0), 0.0)
+            blocks.append(A[..., pos + 1:, pos + 1:] - (col * inv[..., None])[..., :, None] * row[..., None, :])
+            masks.append(m | (np.int64(1) << j))
+        m, A = np.concatenate(masks), np.concatenate(blocks)
+        v[:, m] = (1.0 - A[:, :, -1, -1]).T
+        groups.append((m, A))
     return v
 
 
@@ -240,8 +239,9 @@ def _conditional_from_table(v: np.ndarray, p: int) -> np.ndarray:
     return out
 
 
-def _stat_shapley(R: np.ndarray, chunk: int = 25) -> tuple[np.ndarray, np.ndarray]:
+def _stat_shapley(R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     p = R.shape[-1] - 1
+    chunk = max(1, (1 << 21) >> p)  # bounds the subset table at ~2 million values per batch
     phi, r2 = np.empty((R.shape[0], p)), np.empty(R.shape[0])
     for s in range(0, R.shape[0], chunk):
         v = _subset_r2(R[s:s + chunk])
@@ -329,6 +329,8 @@ def _vif(Rxx: np.ndarray) -> np.ndarray:
     out = np.empty(p)
     if p == 1:
         return np.ones(1)
+    if np.linalg.eigvalsh(Rxx).min() > 1e-8:
+        return np.diag(np.linalg.inv(Rxx)).copy()
     for j in range(p):
         o = [k for k in range(p) if k != j]
         r = Rxx[o, j]
@@ -516,17 +518,17 @@ def _prepare(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, *, weigh
         if lost:
             warnings.append(f"{lost:,} respondents with a missing or zero weight in '{weight}' were left out.")
         valid &= wok
-    X = np.empty((n_total, len(drivers) + 1))
-    for k, d in enumerate(drivers):
-        X[:, k] = _numeric(frame, d, "driver")
-    X[:, -1] = y
+    cols = [_numeric(frame, d, "driver") for d in drivers]
     n_valid = int(valid.sum())
     if n_valid == 0:
         raise CxInputError(f"No respondent has a valid '{outcome}' answer, so there is nothing to explain. "
                            "Check the outcome column on the Data page.")
-    answered = np.isfinite(X[valid, :-1])
-    n_answered = {d: int(answered[:, k].sum()) for k, d in enumerate(drivers)}
-    for d in drivers:
+    complete = valid.copy()
+    n_answered = {}
+    for d, c in zip(drivers, cols):
+        fin = np.isfinite(c)
+        n_answered[d] = int((fin & valid).sum())
+        complete &= fin
         share = n_answered[d] / n_valid
         if n_answered[d] == 0:
             raise CxInputError(f"No respondent with an outcome score answered '{d}'. Leave it out of the drivers.")
@@ -535,24 +537,21 @@ def _prepare(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, *, weigh
                             + ("Listwise analysis keeps only respondents who answered every driver: consider "
                                "leaving it out or using pairwise deletion." if missing == "listwise" else
                                "Its correlations rest on fewer respondents than the others."))
-    complete = valid & np.isfinite(X[:, :-1]).all(axis=1)
     n_listwise = int(complete.sum())
     rows = complete if missing == "listwise" else valid
     if missing == "listwise" and n_listwise == 0:
         raise CxInputError("No respondent answered the outcome and every selected driver, so listwise analysis "
                            "has no data. Leave out the drivers most often skipped, or use pairwise deletion.")
-    Z = X[rows]
+    yr = y[rows]
     wr = w[rows] if w is not None else None
-    # constant drivers, over the rows each driver is used on
-    keep = []
-    dropped = []
-    for k, d in enumerate(drivers):
-        col = Z[:, k]
-        col = col[np.isfinite(col)]
-        if missing == "pairwise":
-            col = Z[np.isfinite(Z[:, k]) & np.isfinite(Z[:, -1]), k]
-        if col.size and np.ptp(col) > 0:
-            keep.append(k)
+    # constant drivers (over the rows each driver is used on) are left out
+    keep, dropped, used = [], [], []
+    for d, c in zip(drivers, cols):
+        col = c[rows]
+        seen = col[np.isfinite(col)] if missing == "pairwise" else col
+        if seen.size and seen.min() < seen.max():
+            keep.append(d)
+            used.append(col)
         else:
             dropped.append(d)
     if dropped:
@@ -565,13 +564,16 @@ def _prepare(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, *, weigh
     if not keep:
         raise CxInputError("Every selected driver has the same answer from everyone in the analysis; there is no "
                            "variation to relate to the outcome. Choose other drivers.")
-    yy = Z[:, -1][np.isfinite(Z[:, -1])]
-    if np.ptp(yy) == 0:
+    if yr.min() == yr.max():
         raise CxInputError(f"Everyone in the analysis gave the same '{outcome}' "
                            + ("group" if outcome_type == "detractor" else "answer")
                            + ", so there is nothing to explain. Widen the filter or choose another outcome.")
-    Z = Z[:, keep + [len(drivers)]]
-    names = [drivers[k] for k in keep]
+    # column-major: every per-driver pass below reads contiguous memory
+    Z = np.empty((len(yr), len(keep) + 1), order="F")
+    for k, col in enumerate(used):
+        Z[:, k] = col
+    Z[:, -1] = yr
+    names = keep
     if missing == "pairwise":
         M = np.isfinite(Z).astype(float)
         pair_n = M.T @ M
@@ -587,8 +589,7 @@ def _prepare(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, *, weigh
                         f"or fewer than 10 per driver ({10 * p:,} here), are unstable: treat the ranking as a rough "
                         "guide and look at the intervals.")
     if wr is not None:
-        used = wr[np.isfinite(Z).all(axis=1)] if missing == "listwise" else wr
-        eff = float(used.sum() ** 2 / (used**2).sum())
+        eff = float(wr.sum() ** 2 / (wr**2).sum())
     else:
         eff = float(n)
     return _Prepared(names, dropped, Z, wr, n, n_listwise, n_total, {d: n_answered[d] for d in names}, eff,
@@ -644,26 +645,44 @@ def _nearest_correlation(R: np.ndarray) -> np.ndarray:
     return C
 
 
-def _midranks(x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-    """(Weighted) mid-ranks; O(n) by counting when the values are small integers, as ratings are."""
+def _rank_codes(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Integer code of each value (in sorted order) and the (weighted) mid-rank of each code.
+
+    O(n) by counting when the values are small integers, as ratings are; a sort otherwise.
+    """
     if x.size and np.array_equal(x, np.floor(x)) and (x.max() - x.min()) <= 100_000:
         k = (x - x.min()).astype(np.int64)
     else:
         _, k = np.unique(x, return_inverse=True)
     cw = np.bincount(k, weights=w)
-    mid = np.cumsum(cw) - cw / 2.0
-    return mid[k]
+    return k, np.cumsum(cw) - cw / 2.0
 
 
-def _wcorr_with(Y: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> np.ndarray:
-    """Weighted Pearson correlation of each column of Y with y."""
-    ww = np.ones(len(y)) if w is None else w
-    W = ww.sum()
-    Yc = Y - (ww @ Y) / W
-    yc = y - (ww @ y) / W
-    num = (Yc * ww[:, None]).T @ yc
-    den = np.sqrt(((Yc**2) * ww[:, None]).sum(axis=0) * ((yc**2) * ww).sum())
-    return np.where(den > 0, num / np.where(den > 0, den, 1.0), math.nan)
+def _spearman(x: np.ndarray, y: np.ndarray, w: np.ndarray | None,
+              y_codes: tuple[np.ndarray, np.ndarray] | None = None) -> float:
+    """(Weighted) Spearman correlation: Pearson correlation of mid-ranks.
+
+    For rating scales the ranks take few values, so the correlation is computed from the joint
+    frequency table of the two answers instead of from a million rank pairs.
+    """
+    kx, rx = _rank_codes(x, w)
+    ky, ry = y_codes if y_codes is not None else _rank_codes(y, w)
+    nx, ny = len(rx), len(ry)
+    if nx * ny <= 2_000_000:
+        T = np.bincount(kx * ny + ky, weights=w, minlength=nx * ny).reshape(nx, ny)
+        W = T.sum()
+        px, py = T.sum(axis=1), T.sum(axis=0)
+        mx, my = px @ rx / W, py @ ry / W
+        cov = (rx - mx) @ T @ (ry - my)
+        den = math.sqrt((px @ (rx - mx) ** 2) * (py @ (ry - my) ** 2))
+    else:
+        a, b = rx[kx], ry[ky]
+        ww = np.ones(len(a)) if w is None else w
+        W = ww.sum()
+        a, b = a - ww @ a / W, b - ww @ b / W
+        cov = (ww * a) @ b
+        den = math.sqrt(((ww * a) @ a) * ((ww * b) @ b))
+    return float(cov / den) if den > 0 else math.nan
 
 
 def _infer_scale(values: np.ndarray) -> tuple[float, float] | None:
@@ -724,60 +743,73 @@ def _compress(X: np.ndarray, y: np.ndarray, f: np.ndarray) -> tuple[np.ndarray, 
     return X, y, f, inv
 
 
-def _logistic_table(X: np.ndarray, y: np.ndarray, f: np.ndarray, warm: dict | None = None,
+def _logistic_table(X: np.ndarray, y: np.ndarray, f: np.ndarray, warm: np.ndarray | None = None,
                     loc: np.ndarray | None = None, spread: np.ndarray | None = None,
-                    max_iter: int = 30) -> tuple[np.ndarray, dict, bool]:
-    """McFadden pseudo-R² of the logistic regression on every subset of drivers (IRLS, batched).
+                    max_iter: int = 30, tol: float = 1e-8) -> tuple[np.ndarray, np.ndarray, bool]:
+    """McFadden pseudo-R² of the logistic regression on every subset of drivers (batched IRLS).
 
-    Returns the table (1, 2^p) indexed by bitmask, the coefficients per subset size (for warm
-    starts in the bootstrap) and whether every fit converged. Drivers are centred and scaled by
-    ``loc`` and ``spread`` (their own mean and SD by default) for a well-conditioned fit; the
-    likelihood does not depend on it.
+    Every subset is fitted at once: coefficients live in a (subsets × (p + 1)) matrix with zeros
+    for the drivers a subset leaves out, so the linear predictors of all subsets are one matrix
+    product, and the Hessians are gathered from one product of the IRLS weights with the per-row
+    cross-products of all drivers. Returns the table (1, 2^p) indexed by bitmask, the
+    coefficients (for warm starts in the bootstrap) and whether every fit converged. Drivers are
+    centred and scaled by ``loc`` and ``spread`` (their own mean and SD by default) for a
+    well-conditioned fit; the likelihood does not depend on it.
     """
     n, p = X.shape
     loc = X.mean(axis=0) if loc is None else loc
     spread = X.std(axis=0) if spread is None else spread
-    Xs = (X - loc) / np.where(spread > 0, spread, 1.0)
+    A = np.column_stack([np.ones(n), (X - loc) / np.where(spread > 0, spread, 1.0)])
+    iu, ju = np.triu_indices(p + 1)
+    P = A[:, iu] * A[:, ju]
+    pos = np.empty((p + 1, p + 1), dtype=np.int64)
+    pos[iu, ju] = np.arange(len(iu))
+    pos[ju, iu] = np.arange(len(iu))
+    masks = np.arange(1, 1 << p, dtype=np.int64)
+    incl = np.column_stack([np.ones(len(masks), dtype=bool), ((masks[:, None] >> np.arange(p)) & 1).astype(bool)])
+    both = incl[:, :, None] & incl[:, None, :]
+    eye = np.eye(p + 1)
     ybar = float(f @ y / f.sum())
     ll0 = float(f.sum() * (ybar * math.log(ybar) + (1 - ybar) * math.log(1 - ybar)))
-    v = np.zeros((1, 1 << p))
-    coefs: dict = {}
+    if warm is not None:
+        beta = warm.copy()
+    else:
+        beta = np.zeros((len(masks), p + 1))
+        beta[:, 0] = math.log(ybar / (1 - ybar))
+    ll = np.empty(len(masks))
     converged = True
-    b0 = math.log(ybar / (1 - ybar))
-    for k in range(1, p + 1):
-        idx = np.array(list(itertools.combinations(range(p), k)))
-        betas = np.empty((len(idx), k + 1))
-        step = max(1, int(4e6 // max(1, n * (k + 1))))
-        for s in range(0, len(idx), step):
-            sub = idx[s:s + step]
-            m = len(sub)
-            D = np.empty((m, n, k + 1))
-            D[:, :, 0] = 1.0
-            D[:, :, 1:] = np.transpose(Xs[:, sub], (1, 0, 2))
-            if warm is not None and k in warm:
-                beta = warm[k][s:s + step].copy()
-            else:
-                beta = np.zeros((m, k + 1))
-                beta[:, 0] = b0
-            for _ in range(max_iter):
-                eta = (D @ beta[..., None])[..., 0]
-                mu = 1.0 / (1.0 + np.exp(-eta))
-                wv = f * np.clip(mu * (1 - mu), 1e-10, None)
-                H = np.swapaxes(D * wv[..., None], 1, 2) @ D
-                g = (np.swapaxes(D, 1, 2) @ (f * (y - mu))[..., None])[..., 0]
-                delta = np.linalg.solve(H + 1e-9 * np.eye(k + 1), g[..., None])[..., 0]
-                beta += delta
-                if np.abs(delta).max() < 1e-8:
-                    break
-            else:
-                converged = False
-            eta = (D @ beta[..., None])[..., 0]
-            ll = (f * (y * eta - np.logaddexp(0.0, eta))).sum(axis=1)
-            masks = (np.int64(1) << sub).sum(axis=1)
-            v[0, masks] = 1.0 - ll / ll0
-            betas[s:s + step] = beta
-        coefs[k] = betas
-    return v, coefs, converged
+    step = int(max(1, 4e6 // n))
+    fy = f * y
+    for s in range(0, len(masks), step):
+        sl = slice(s, s + step)
+        b = beta[sl]
+        for _ in range(max_iter):
+            # in-place arithmetic: these arrays are subsets × respondents (scipy's expit is ~6× slower)
+            mu = b @ A.T
+            np.negative(mu, out=mu)
+            with np.errstate(over="ignore"):
+                np.exp(mu, out=mu)
+            mu += 1.0
+            np.reciprocal(mu, out=mu)
+            wv = 1.0 - mu
+            wv *= mu
+            wv *= f
+            H = (wv @ P)[:, pos]
+            H = np.where(both[sl], H, eye) + 1e-9 * eye
+            mu *= -f
+            mu += fy
+            g = np.where(incl[sl], mu @ A, 0.0)
+            delta = np.linalg.solve(H, g[..., None])[..., 0]
+            b += delta
+            if np.abs(delta).max() < tol:
+                break
+        else:
+            converged = False
+        eta = b @ A.T
+        ll[sl] = (fy * eta - f * np.logaddexp(0.0, eta)).sum(axis=1)
+    v = np.zeros((1, 1 << p))
+    v[0, masks] = 1.0 - ll / ll0
+    return v, beta, converged
 
 
 # ─── bootstrap ──────────────────────────────────────────────────────────────────────────────────
@@ -849,7 +881,8 @@ def _bootstrap_corrs(Z: np.ndarray, w: np.ndarray | None, pairwise: bool, n_boot
     n, q = Z.shape
     M = np.isfinite(Z) if pairwise else None
     center = np.nanmean(Z, axis=0) if pairwise else Z.mean(axis=0)
-    Z0 = np.where(M, Z - center, 0.0) if pairwise else Z - center
+    Z0 = np.ascontiguousarray(np.where(M, Z - center, 0.0) if pairwise else Z - center)
+    M = None if M is None else np.ascontiguousarray(M)
     nf = len(_features(Z0[:1], None if M is None else M[:1])[0])
     chunk = int(max(1000, min(50_000, 4e6 // nf)))
     S = np.zeros((n_boot, nf))
@@ -861,22 +894,26 @@ def _bootstrap_corrs(Z: np.ndarray, w: np.ndarray | None, pairwise: bool, n_boot
         for b0 in blocks:
             b1 = min(n_boot, b0 + block)
             counts = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(b0, b1)]).astype(float)
-            if w is not None:
-                counts *= w
             for s in range(0, n, chunk):
                 F = _features(Z0[s:s + chunk], None if M is None else M[s:s + chunk])
+                if w is not None:
+                    F *= w[s:s + chunk, None]
                 S[b0:b1] += counts[:, s:s + chunk] @ F
                 done += 1
                 tick(done / steps)
     else:
         table = _poisson_table()
         steps = math.ceil(n / chunk)
+        buf = np.empty((n_boot, chunk))
         for i, s in enumerate(range(0, n, chunk)):
             rows = min(chunk, n - s)
-            W = table[rng.integers(0, len(table), size=(n_boot, rows), dtype=np.uint16)]
-            if w is not None:
-                W *= w[s:s + rows]
+            W = buf[:, :rows]
+            # 16 uniform random bits per count, straight from the bit generator (4 per 64-bit draw)
+            bits = rng.bit_generator.random_raw(math.ceil(n_boot * rows / 4)).view(np.uint16)
+            np.take(table, bits[: n_boot * rows].reshape(n_boot, rows), out=W, mode="clip")
             F = _features(Z0[s:s + rows], None if M is None else M[s:s + rows])
+            if w is not None:
+                F *= w[s:s + rows, None]
             S += W @ F
             tick((i + 1) / steps)
     return _corr_from_features(S, q, pairwise)
@@ -1150,7 +1187,7 @@ def key_drivers(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, metho
                     if np.linalg.eigvalsh(corrs[b]).min() < -1e-10:
                         corrs[b] = _nearest_correlation(corrs[b])
             boot = np.empty((n_boot, p))
-            step = 25
+            step = max(1, (1 << 21) >> p) if method == "shapley" and not sampled_shapley else 25
             for s in range(0, n_boot, step):
                 Rb = corrs[s:s + step]
                 if method == "shapley" and sampled_shapley:
@@ -1173,16 +1210,15 @@ def key_drivers(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, metho
     spearman = np.empty(p)
     means = np.empty(p)
     tops = np.empty(p)
-    ranks_y = None if pairwise else _midranks(Z[:, -1], w)
+    y_codes = None if pairwise else _rank_codes(Z[:, -1], w)
     for j, d in enumerate(prep.names):
         rows = (np.isfinite(Z[:, j]) & np.isfinite(Z[:, -1])) if pairwise else slice(None)
         x = Z[rows, j]
         ww = None if w is None else w[rows]
-        ry = _midranks(Z[rows, -1], ww) if pairwise else ranks_y
         means[j] = float(np.average(x, weights=ww))
-        spearman[j] = float(_wcorr_with(_midranks(x, ww)[:, None], ry, ww)[0])
         sc = _resolve_scale(scale, d, x)
         tops[j] = math.nan if sc is None else float(np.average(x >= _box_cuts(*sc)[1], weights=ww))
+        spearman[j] = _spearman(x, Z[rows, -1], ww, y_codes)
 
     if boot is not None:
         lo = np.nanpercentile(boot, 2.5, axis=0)
@@ -1221,7 +1257,9 @@ def _bootstrap_logistic(X, y, f, coefs, scaling, n_boot, rng, tick) -> np.ndarra
         if yk.min() == yk.max():
             out[b] = math.nan
             continue
-        v, _, _ = _logistic_table(Xc[keep], yk, freq[keep], warm=coefs, loc=scaling[0], spread=scaling[1])
+        # warm-started Newton steps converge in two or three iterations from the full-sample fit
+        v, _, _ = _logistic_table(Xc[keep], yk, freq[keep], warm=coefs, loc=scaling[0], spread=scaling[1],
+                                  max_iter=8, tol=1e-6)
         phi = _shapley_from_table(v, p)[0]
         out[b] = phi / v[0, -1] if v[0, -1] > 1e-12 else math.nan
         tick((b + 1) / n_boot)
