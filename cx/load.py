@@ -151,8 +151,8 @@ def _looks_binary(head: bytes) -> bool:
     nul = head.count(b"\x00")
     if nul > len(head) * 0.3 and _utf16_without_bom(head):
         return False
-    control = sum(1 for b in head if b < 9 or 13 < b < 32) + nul
-    return control > len(head) * 0.02
+    control = sum(1 for b in head if 0 < b < 9 or 13 < b < 32)
+    return control > len(head) * 0.02 or nul > len(head) * 0.1
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -270,7 +270,7 @@ def _detect_header(rows: list[list[str]]) -> _Header:
     if not rows:
         raise CxInputError("The file has no header row. Export it again with column names in the first row.")
     first = rows[0]
-    width = max(len(r) for r in rows[:5])
+    width = max(len(r) for r in rows[:3])
     first = first + [""] * (width - len(first))
 
     def row(i: int) -> list[str]:
@@ -300,7 +300,8 @@ def _detect_header(rows: list[list[str]]) -> _Header:
                 display.append(sub)
                 codes.append(f"{question} - {sub}")
         return _Header("surveymonkey", title + 2, codes, display, title)
-    return _Header("plain", title + 1, first, list(first), title)
+    plain = list(rows[0])
+    return _Header("plain", title + 1, plain, list(plain), title)
 
 
 def _title_rows(rows: list[list[str]]) -> int:
