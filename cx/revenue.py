@@ -106,6 +106,19 @@ def _prepare(frame: pd.DataFrame, loyalty: str | pd.Series, revenue: str | pd.Se
     return codes, np.where(has, rev, 0.0), has
 
 
+def _masked_sums(mask: np.ndarray, *values: np.ndarray) -> list[float]:
+    # Take-and-sum: a bool-mask matmul goes through multi-threaded BLAS, which stalls (10x) on a
+    # busy two-core machine; this stays single-threaded and fast for sparse and dense masks alike.
+    rows = np.flatnonzero(mask)
+    return [float(v.take(rows).sum()) for v in values]
+
+
+def _group_counts(key: np.ndarray, has: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Respondents and respondents with revenue per key, in one counting pass."""
+    both = np.bincount(key * 2 + has, minlength=2 * size).reshape(size, 2)
+    return both.sum(axis=1), both[:, 1]
+
+
 def _check_share(x: float, what: str) -> float:
     x = float(x)
     if not (0.0 <= x <= 1.0):
@@ -122,6 +135,11 @@ def _points(x: float) -> str:
     """A number of rating points: "1 point", "0.5 points"."""
     text = f"{x:g}" if float(x).is_integer() else fmt.number(x, 1)
     return f"{text} point" if abs(x) == 1 else f"{text} points"
+
+
+def _json(x: float) -> float | None:
+    """NaN as None, so ``to_dict()`` is valid JSON."""
+    return None if isinstance(x, float) and math.isnan(x) else x
 
 
 def _nps_score(p: float, d: float, n: float) -> float:
@@ -279,8 +297,7 @@ def revenue_by_group(frame: pd.DataFrame, loyalty: str | pd.Series, revenue: str
     """
     codes, rev, has = _prepare(frame, loyalty, revenue, weights)
     idx = codes.astype(np.intp) + 1  # 0 = unscored, 1 detractor, 2 passive, 3 promoter
-    counts = np.bincount(idx, minlength=4)
-    with_rev = np.bincount(idx, weights=has, minlength=4)
+    counts, with_rev = _group_counts(idx, has, 4)
     sums = np.bincount(idx, weights=rev, minlength=4)
     n_with = int(has.sum())
     return RevenueSummary(
@@ -341,11 +358,12 @@ def assumed_revenue(frame: pd.DataFrame, segment: str | None = None, average: fl
         if segment is None:
             raise CxInputError("Revenue per segment needs the segment column it refers to.")
         seg = _series(frame, segment, "segment")
-        mapped = seg.map({k: float(v) for k, v in per_segment.items()})
-        mapped = pd.to_numeric(mapped, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        codes, uniques = pd.factorize(seg, use_na_sentinel=True)
+        lookup = np.array([float(per_segment.get(u, per_segment.get(str(u), np.nan))) for u in uniques] + [np.nan])
+        mapped = lookup[codes]  # code -1 (no segment) reads the trailing NaN
         values = np.where(np.isnan(mapped), values, mapped)
         if average is None and np.isnan(values).any():
-            missing = sorted(map(str, pd.unique(seg[np.isnan(values)].astype("object").fillna("(missing)"))))
+            missing = sorted({str(uniques[c]) if c >= 0 else "(missing)" for c in np.unique(codes[np.isnan(values)])})
             raise CxInputError(
                 f"No assumed revenue for segment value(s) {', '.join(missing[:8])}: give them a value "
                 "or an overall average."
@@ -634,9 +652,13 @@ def extrapolation_weights(frame: pd.DataFrame, segment: str, revenue: str | pd.S
     ----------
     Cochran, W. G. (1977). *Sampling Techniques*, 3rd ed., ch. 5 (stratified estimation of totals).
     """
-    seg = _series(frame, segment, "segment")
-    rev = _numeric(frame, revenue, "revenue")
-    codes, uniques = pd.factorize(seg, use_na_sentinel=True)
+    codes, uniques = pd.factorize(_series(frame, segment, "segment"), use_na_sentinel=True)
+    w = _weights_from_codes(codes, uniques, _numeric(frame, revenue, "revenue"), base_size)
+    return pd.Series(w, index=frame.index, name="weight")
+
+
+def _weights_from_codes(codes: np.ndarray, uniques: pd.Index, rev: np.ndarray,
+                        base_size: Mapping[str, float]) -> np.ndarray:
     sizes = np.full(len(uniques), np.nan)
     missing = []
     for i, u in enumerate(uniques):
@@ -660,9 +682,8 @@ def extrapolation_weights(frame: pd.DataFrame, segment: str, revenue: str | pd.S
             f"Segment(s) {', '.join(empty[:8])} have respondents but none with a revenue value, so their "
             "value cannot be extrapolated: map a revenue column or use assumed revenue."
         )
-    per_segment = sizes / n_s
-    w = np.where(has, per_segment[np.clip(codes, 0, None)] if len(uniques) else np.nan, np.nan)
-    return pd.Series(w, index=frame.index, name="weight")
+    per_segment = np.append(sizes / n_s, np.nan)
+    return np.where(has, per_segment[codes], np.nan)  # code -1 (no segment) reads the trailing NaN
 
 
 # --------------------------------------------------------------------------------------------
@@ -700,7 +721,8 @@ def value_by_segment(frame: pd.DataFrame, loyalty: str | pd.Series, revenue: str
         ``with_revenue``, ``revenue``, ``detractor_revenue`` (revenue at risk), ``at_risk_share``
         (detractor_revenue / revenue), ``value`` (CLV of scored respondents), ``value_at_risk``
         (CLV of detractors); with ``base_size`` also ``base_size`` and ``weight``. Respondents with
-        no segment value form a "(missing)" row (without extrapolation).
+        no segment value form a "(missing)" row, except with ``base_size`` (they have no base to
+        be scaled to).
 
     Raises
     ------
@@ -715,17 +737,15 @@ def value_by_segment(frame: pd.DataFrame, loyalty: str | pd.Series, revenue: str
     a = assumptions or ClvAssumptions()
     if base_size is not None and weights is not None:
         raise CxInputError("Give base sizes or extrapolation weights, not both.")
+    seg_codes, uniques = pd.factorize(_series(frame, segment, "segment"), use_na_sentinel=True)
     if base_size is not None:
-        weights = extrapolation_weights(frame, segment, revenue, base_size)
+        weights = pd.Series(_weights_from_codes(seg_codes, uniques, _numeric(frame, revenue, "revenue"), base_size))
     codes, rev, has = _prepare(frame, loyalty, revenue, weights)
-    seg = _series(frame, segment, "segment")
-    seg_codes, uniques = pd.factorize(seg, use_na_sentinel=True)
     k = len(uniques) + 1
     seg_codes = np.where(seg_codes < 0, k - 1, seg_codes)
     key = seg_codes.astype(np.intp) * 4 + codes.astype(np.intp) + 1
     size = k * 4
-    counts = np.bincount(key, minlength=size).reshape(k, 4)
-    with_rev = np.bincount(key, weights=has, minlength=size).reshape(k, 4)
+    counts, with_rev = (c.reshape(k, 4) for c in _group_counts(key, has, size))
     sums = np.bincount(key, weights=rev, minlength=size).reshape(k, 4)
     multiples = _value_multiples(a)
     scored = counts[:, 1:].sum(axis=1)
@@ -746,7 +766,7 @@ def value_by_segment(frame: pd.DataFrame, loyalty: str | pd.Series, revenue: str
     if base_size is not None:
         table["base_size"] = [float(base_size.get(u, base_size.get(str(u), np.nan))) for u in uniques] + [np.nan]
         table["weight"] = table["base_size"] / table["with_revenue"].where(table["with_revenue"] > 0)
-    if counts[-1].sum() == 0 or weights is not None:
+    if counts[-1].sum() == 0 or base_size is not None:
         table = table.iloc[:-1]
     return table.sort_values(["detractor_revenue", "revenue"], ascending=False, kind="stable").reset_index(drop=True)
 
@@ -803,8 +823,9 @@ def value_by_theme(frame: pd.DataFrame, themes: pd.DataFrame, loyalty: str | pd.
     rows = []
     for theme in themes.columns:
         m = themes[theme].to_numpy(dtype=bool, na_value=False)
-        rows.append({"theme": str(theme), "mentions": int(m.sum()), "detractor_mentions": int((m & det).sum()),
-                     "revenue": float(rev @ m), "detractor_revenue": float(det_rev @ m)})
+        revenue_t, det_revenue_t, det_n = _masked_sums(m, rev, det_rev, det)
+        rows.append({"theme": str(theme), "mentions": int(np.count_nonzero(m)), "detractor_mentions": int(det_n),
+                     "revenue": revenue_t, "detractor_revenue": det_revenue_t})
     table = pd.DataFrame(rows, columns=["theme", "mentions", "detractor_mentions", "revenue", "detractor_revenue"])
     table["share_of_detractor_revenue"] = table["detractor_revenue"] / total_det if total_det else np.nan
     table["value_at_risk"] = table["detractor_revenue"] * a.value_multiple("Detractor")
@@ -881,10 +902,10 @@ def value_by_driver(frame: pd.DataFrame, drivers: Sequence[str], loyalty: str | 
             t = _bottom_box(ratings) if t is None else float(t)
             mask = rated & (ratings <= t)
             rule = f"rated {t:g} or lower"
-        rows.append({"driver": d, "low_rule": rule, "rated": int(rated.sum()), "low_raters": int(mask.sum()),
-                     "revenue_low": float(rev @ mask), "revenue_at_risk": float(det_rev @ mask),
-                     "value_low": float(clv @ mask),
-                     "value_at_risk": float(det_rev @ mask) * multiples[1]})
+        revenue_low, at_risk, value_low = _masked_sums(mask, rev, det_rev, clv)
+        rows.append({"driver": d, "low_rule": rule, "rated": int(np.count_nonzero(rated)),
+                     "low_raters": int(np.count_nonzero(mask)), "revenue_low": revenue_low,
+                     "revenue_at_risk": at_risk, "value_low": value_low, "value_at_risk": at_risk * multiples[1]})
     cols = ["driver", "low_rule", "rated", "low_raters", "revenue_low", "revenue_at_risk", "value_low",
             "value_at_risk"]
     table = pd.DataFrame(rows, columns=cols)
@@ -955,7 +976,7 @@ class ConversionWhatIf:
     def to_dict(self) -> dict:
         """Inputs and results as plain numbers."""
         return {"share": self.share, "to": _PLURAL[self.target], "converted": self.converted,
-                "nps_before": self.nps_before, "nps_after": self.nps_after,
+                "nps_before": _json(self.nps_before), "nps_after": _json(self.nps_after),
                 "promoters_after": self.promoters_after, "passives_after": self.passives_after,
                 "detractors_after": self.detractors_after, "converted_revenue": self.converted_revenue,
                 "revenue_retained_per_year": self.revenue_retained, "value_retained": self.value_retained,
@@ -999,6 +1020,9 @@ def convert_detractors(summary: RevenueSummary | ClvSummary, share: float, to: s
 
     Value retained (lifetime) = converted_revenue × gross margin × (M(r_target) − M(r_detractor)),
     M(r) = r / (1 + d − r); in quick mode it equals the revenue retained per year.
+
+    With an extrapolated summary the money is for the whole customer base, while counts and NPS
+    stay those of the respondents.
     """
     a = assumptions or (summary.assumptions if isinstance(summary, ClvSummary) else ClvAssumptions())
     rev = summary.revenue if isinstance(summary, ClvSummary) else summary
@@ -1096,7 +1120,7 @@ class DriverWhatIf:
     def to_dict(self) -> dict:
         """Inputs and results as plain numbers."""
         return {"driver": self.driver, "delta": self.delta, "nps_change": self.nps_change,
-                "nps_before": self.nps_before, "nps_after": self.nps_after, "moved": self.moved,
+                "nps_before": _json(self.nps_before), "nps_after": _json(self.nps_after), "moved": self.moved,
                 "to": _PLURAL[self.target], "revenue_per_year": self.revenue_per_year, "value": self.value,
                 "model_estimate": True}
 

@@ -456,3 +456,24 @@ def test_clv_summary_feeds_charts_and_what_ifs(twenty):
     w = convert_detractors(c, 0.2)  # takes the ClvSummary's assumptions
     assert w.value_retained == pytest.approx(2_000 * 0.5 * (0.8 / 0.3 - 0.65 / 0.45))
     assert waterfall_data(c, w)["end"].iloc[-1] == pytest.approx(9_700.0)
+
+
+def test_every_result_serialises_to_json(survey, twenty):
+    import json
+
+    s = revenue_by_group(survey, "LTR", "Revenue")
+    c = clv_summary(s)
+    results = [s, c, c.assumptions, convert_detractors(c, 0.1),
+               retention_change(ClvAssumptions(), ClvAssumptions(retention_passives=0.85), twenty),
+               driver_change_value(twenty, 5.0, driver="Billing accuracy", delta=0.5),
+               parse_money(pd.Series(["$1", "x"]))[1]]
+    for r in results:
+        assert json.loads(json.dumps(r.to_dict(), allow_nan=False)) == r.to_dict()
+
+
+def test_weights_from_another_column_keep_the_missing_segment_row(survey):
+    s = survey.assign(Unit=pd.Series(["A", "B", "A", "B", "A", None, "A", "B", "A"], dtype="str"))
+    weights = pd.Series(np.where(s["Revenue"].notna(), 2.0, np.nan))
+    t = value_by_segment(s, "LTR", "Revenue", "Unit", weights=weights).set_index("segment")
+    assert t.loc["(missing)", "detractor_revenue"] == 300.0  # 150 × 2
+    assert t["revenue"].sum() == 1760.0
