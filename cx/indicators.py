@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -190,15 +191,27 @@ def correlation_ci(r: float, n: int, confidence: float = 0.95) -> tuple[float, f
     if abs(confidence - 0.95) < 1e-12:
         z = 1.96
     else:
-        from scipy.stats import norm
-
-        z = float(norm.ppf(1 - (1 - confidence) / 2))
+        z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
     r = min(max(r, -1.0), 1.0)
     if abs(r) == 1.0:
         return r, r
     zr = math.atanh(r)
     se = 1 / math.sqrt(n - 3)
     return math.tanh(zr - z * se), math.tanh(zr + z * se)
+
+
+def _pearson(x: np.ndarray, y: np.ndarray) -> tuple[int, float]:
+    """Pearson r of two arrays, centred first; NaN when either is constant or n < 2."""
+    n = len(x)
+    if n < 2:
+        return n, math.nan
+    dx = x - x.mean()
+    dy = y - y.mean()
+    sxx, syy = float(dx @ dx), float(dy @ dy)
+    denom = math.sqrt(sxx * syy)
+    if denom <= 1e-12 * max(1.0, sxx + syy):
+        return n, math.nan
+    return n, float(dx @ dy) / denom
 
 
 def _grouped_pearson(keys: pd.DataFrame, x: np.ndarray, y: np.ndarray, by: list[str]) -> pd.DataFrame:
@@ -232,11 +245,78 @@ def _ids(values: pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
+def _id_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer code per row (-1 when missing) and the id text of each code.
+
+    Only the distinct ids are turned into text, so a million rows cost one factorize.
+    """
+    raw_codes, raw_uniques = pd.factorize(values, use_na_sentinel=True)
+    text = _ids(pd.Series(raw_uniques, dtype=values.dtype if not isinstance(values.dtype, pd.CategoricalDtype)
+                          else values.dtype.categories.dtype))
+    map_codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    map_codes = np.append(map_codes, -1)  # the row sentinel -1 picks this "missing"
+    return map_codes[raw_codes].astype(np.int64), pd.Index(uniques, dtype="string")
+
+
 def _check_columns(frame: pd.DataFrame, cols: Sequence[str], what: str) -> None:
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         shown = ", ".join(map(repr, list(frame.columns)[:12]))
         raise CxInputError(f"{what}: column(s) {', '.join(map(repr, missing))} not found. Columns are: {shown}.")
+
+
+def _tidy_codes(metrics: pd.DataFrame, id_col: str, period_col: str, metric_cols: Sequence[str] | None,
+                metric_col: str | None, value_col: str | None, period: str) -> tuple[pd.DataFrame, pd.Index, list[str]]:
+    """Metrics as integer columns ``cust``, ``period``, ``metric`` (codes) and ``value``."""
+    _check_period(period)
+    _check_columns(metrics, [id_col, period_col], "Operational metrics")
+    if (metric_col is None) != (value_col is None):
+        raise CxInputError("Long format needs both the metric-name column and the value column.")
+    if len(metrics) == 0:
+        raise CxInputError("The operational metrics file has no rows.")
+    ordinals = period_ordinals(metrics[period_col], period, what=repr(period_col))
+    cust, id_index = _id_codes(metrics[id_col])
+    if metric_col is not None:
+        _check_columns(metrics, [metric_col, value_col], "Operational metrics")
+        name_codes, name_uniques = pd.factorize(metrics[metric_col].astype("string").str.strip(), use_na_sentinel=True)
+        names = [str(v) for v in name_uniques]
+        values = pd.to_numeric(metrics[value_col], errors="coerce").to_numpy(dtype=float)
+        long = pd.DataFrame({"cust": cust, "period": ordinals, "metric": name_codes, "value": values})
+    else:
+        if metric_cols is None:
+            metric_cols = [c for c in metrics.columns if c not in (id_col, period_col)
+                           and pd.api.types.is_numeric_dtype(metrics[c].dtype)
+                           and not pd.api.types.is_bool_dtype(metrics[c].dtype)]
+        metric_cols = list(metric_cols)
+        if not metric_cols:
+            raise CxInputError("No metric columns found: choose the numeric columns that hold the metrics.")
+        _check_columns(metrics, metric_cols, "Operational metrics")
+        parts = []
+        for i, c in enumerate(metric_cols):
+            vals = pd.to_numeric(metrics[c], errors="coerce").to_numpy(dtype=float)
+            if not np.isfinite(vals).any():
+                raise CxInputError(f"Metric {c!r} has no numeric values; choose numeric metric columns.")
+            parts.append(pd.DataFrame({"cust": cust, "period": ordinals, "metric": i, "value": vals}))
+        long = pd.concat(parts, ignore_index=True)
+        names = [str(c) for c in metric_cols]
+    keep = (long["cust"].to_numpy() >= 0) & np.isfinite(long["period"].to_numpy()) \
+        & np.isfinite(long["value"].to_numpy()) & (long["metric"].to_numpy() >= 0)
+    long = long[keep]
+    metric = long["metric"].to_numpy().astype(np.int64)
+    cust_c = long["cust"].to_numpy().astype(np.int64)
+    per = long["period"].to_numpy().astype(np.int64)
+    # Mean per (metric, customer, period) through one integer key: much faster than a 3-key groupby.
+    p0 = int(per.min()) if len(per) else 0
+    span_p = (int(per.max()) - p0 + 1) if len(per) else 1
+    span_c = max(len(id_index), 1)
+    key = (metric * span_c + cust_c) * span_p + (per - p0)
+    uniq, inv = np.unique(key, return_inverse=True)
+    sums = np.bincount(inv, weights=long["value"].to_numpy(dtype=float), minlength=len(uniq))
+    counts = np.bincount(inv, minlength=len(uniq))
+    rest, per_u = np.divmod(uniq, span_p)
+    metric_u, cust_u = np.divmod(rest, span_c)
+    out = pd.DataFrame({"metric": metric_u, "cust": cust_u, "period": per_u + p0, "value": sums / counts})
+    return out, id_index, names
 
 
 def tidy_metrics(metrics: pd.DataFrame, id_col: str, period_col: str, metric_cols: Sequence[str] | None = None,
@@ -262,53 +342,22 @@ def tidy_metrics(metrics: pd.DataFrame, id_col: str, period_col: str, metric_col
     -------
     pandas.DataFrame
         Columns ``customer_id`` (string), ``period`` (int ordinal), ``metric`` (string, in the
-        file's order), ``value`` (float): the mean of the customer's values in the period.
+        file's order), ``value`` (float): the mean of the customer's values in the period. Sorted by
+        metric (file order), then customer (order of first appearance), then period.
 
     Raises
     ------
     CxInputError
         On missing columns, no metric column, or a metric with no numeric value.
     """
-    _check_period(period)
-    _check_columns(metrics, [id_col, period_col], "Operational metrics")
-    if (metric_col is None) != (value_col is None):
-        raise CxInputError("Long format needs both the metric-name column and the value column.")
-    if len(metrics) == 0:
-        raise CxInputError("The operational metrics file has no rows.")
-    ordinals = period_ordinals(metrics[period_col], period, what=repr(period_col))
-    ids = _ids(metrics[id_col])
-    if metric_col is not None:
-        _check_columns(metrics, [metric_col, value_col], "Operational metrics")
-        names = metrics[metric_col].astype("string").str.strip()
-        long = pd.DataFrame({"customer_id": ids.to_numpy(), "period": ordinals, "metric": names.to_numpy(),
-                             "value": pd.to_numeric(metrics[value_col], errors="coerce").to_numpy(dtype=float)})
-        order = list(dict.fromkeys(names.dropna().tolist()))
-    else:
-        if metric_cols is None:
-            metric_cols = [c for c in metrics.columns if c not in (id_col, period_col)
-                           and pd.api.types.is_numeric_dtype(metrics[c].dtype)
-                           and not pd.api.types.is_bool_dtype(metrics[c].dtype)]
-        metric_cols = list(metric_cols)
-        if not metric_cols:
-            raise CxInputError("No metric columns found: choose the numeric columns that hold the metrics.")
-        _check_columns(metrics, metric_cols, "Operational metrics")
-        parts = []
-        for c in metric_cols:
-            vals = pd.to_numeric(metrics[c], errors="coerce").to_numpy(dtype=float)
-            if not np.isfinite(vals).any():
-                raise CxInputError(f"Metric {c!r} has no numeric values; choose numeric metric columns.")
-            parts.append(pd.DataFrame({"customer_id": ids.to_numpy(), "period": ordinals, "metric": str(c),
-                                       "value": vals}))
-        long = pd.concat(parts, ignore_index=True)
-        order = [str(c) for c in metric_cols]
-    long = long[long["customer_id"].notna() & np.isfinite(long["period"]) & np.isfinite(long["value"])
-                & long["metric"].notna()]
-    long = long.astype({"customer_id": "string", "metric": "string", "period": "int64"})
-    out = long.groupby(["metric", "customer_id", "period"], sort=False, observed=True)["value"].mean().reset_index()
-    out["metric"] = pd.Categorical(out["metric"].astype(str), categories=order)
-    out = out.sort_values(["metric", "period"], kind="stable").reset_index(drop=True)
-    out["metric"] = out["metric"].astype("string")
-    return out[["customer_id", "period", "metric", "value"]]
+    codes, id_index, names = _tidy_codes(metrics, id_col, period_col, metric_cols, metric_col, value_col, period)
+    out = pd.DataFrame({
+        "customer_id": pd.array(id_index.to_numpy()[codes["cust"].to_numpy()], dtype="string"),
+        "period": codes["period"].to_numpy(),
+        "metric": pd.array(np.asarray(names, dtype=object)[codes["metric"].to_numpy()], dtype="string"),
+        "value": codes["value"].to_numpy(),
+    })
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -577,18 +626,17 @@ def validate_leading_indicators(survey: pd.DataFrame, metrics: pd.DataFrame, *, 
     _check_columns(survey, [id_col, date_col, loyalty_col], "Survey")
     warnings: list[str] = []
 
-    tidy = tidy_metrics(metrics, metrics_id_col, metrics_period_col, metric_cols, metric_col=metric_col,
-                        value_col=value_col, period=period)
+    tidy, id_index, names = _tidy_codes(metrics, metrics_id_col, metrics_period_col, metric_cols, metric_col,
+                                        value_col, period)
     if len(tidy) == 0:
         raise CxInputError("No usable metric values (each needs a customer id, a period and a number).")
-    names = list(dict.fromkeys(tidy["metric"].astype(str)))
 
     loyalty = pd.to_numeric(survey[loyalty_col], errors="coerce").to_numpy(dtype=float)
     valid_loyalty = np.isfinite(loyalty) & (loyalty >= 0) & (loyalty <= 10)
     per = period_ordinals(survey[date_col], period, what=repr(date_col))
-    ids = _ids(survey[id_col])
+    s_codes, s_index = _id_codes(survey[id_col])
     has_date = np.isfinite(per)
-    has_id = ids.notna().to_numpy(dtype=bool)
+    has_id = s_codes >= 0
     ok = valid_loyalty & has_date & has_id
     n_responses = int(ok.sum())
     dropped = int((valid_loyalty & ~(has_date & has_id)).sum())
@@ -596,24 +644,35 @@ def validate_leading_indicators(survey: pd.DataFrame, metrics: pd.DataFrame, *, 
         warnings.append(f"{dropped:,} response(s) with a loyalty score but no customer id or date were left out.")
     if n_responses == 0:
         raise CxInputError("No survey response has a customer id, a date and a valid 0-10 loyalty score.")
-    resp = pd.DataFrame({"customer_id": ids.to_numpy()[ok], "period": per[ok].astype(np.int64),
-                         "loyalty": loyalty[ok]}).astype({"customer_id": "string"})
+    # Survey ids as codes of the metrics file's ids (-1: customer without metrics).
+    to_metric = np.append(id_index.get_indexer(s_index), -1)
+    resp = pd.DataFrame({"cust": to_metric[s_codes[ok]], "period": per[ok].astype(np.int64), "loyalty": loyalty[ok]})
     resp["row"] = np.arange(len(resp))
+    resp = resp[resp["cust"] >= 0]
 
-    # Respondent level: the customer's metric k periods before the response.
+    # Respondent level: the customer's metric k periods before the response, found through one
+    # integer key per (customer, period); base keeps period - k - base >= 1 for every lag.
     rows = []
-    matched = np.zeros(len(resp), dtype=bool)
-    for k in range(max_lag + 1):
-        shifted = tidy.assign(period=tidy["period"] + k)
-        pairs = resp.merge(shifted, on=["customer_id", "period"], how="inner")
-        matched[pairs["row"].to_numpy()] = True
-        if len(pairs):
-            res = _grouped_pearson(pairs, pairs["value"].to_numpy(float), pairs["loyalty"].to_numpy(float), ["metric"])
-            res["lag"] = k
-            rows.append(res)
+    matched = np.zeros(n_responses, dtype=bool)
+    name_of = np.asarray(names, dtype=object)
+    base = int(min(tidy["period"].min(), resp["period"].min() if len(resp) else 0)) - max_lag - 1
+    span = int(max(tidy["period"].max(), resp["period"].max() if len(resp) else 0)) - base + 1
+    r_key = resp["cust"].to_numpy() * span + (resp["period"].to_numpy() - base)
+    r_row = resp["row"].to_numpy()
+    r_y = resp["loyalty"].to_numpy(dtype=float)
+    for m, sub in tidy.groupby("metric", sort=True):
+        index = pd.Index(sub["cust"].to_numpy() * span + (sub["period"].to_numpy() - base))
+        values = sub["value"].to_numpy(dtype=float)
+        for k in range(max_lag + 1):
+            pos = index.get_indexer(r_key - k)
+            hit = pos >= 0
+            matched[r_row[hit]] = True
+            n_k, r_k = _pearson(values[pos[hit]], r_y[hit])
+            rows.append({"metric": names[int(m)], "n": n_k, "r": r_k, "lag": k})
     # Period level: mean metric at t - k against NPS at t.
     per_metric = tidy.groupby(["metric", "period"], sort=True, observed=True)["value"].agg(
         metric_mean="mean", n_customers="size").reset_index()
+    per_metric["metric"] = name_of[per_metric["metric"].to_numpy()]
     # Responses without a customer id still count in the NPS of their period.
     all_resp = valid_loyalty & has_date
     nps = _nps_by_period(per[all_resp], loyalty[all_resp])
@@ -629,11 +688,10 @@ def validate_leading_indicators(survey: pd.DataFrame, metrics: pd.DataFrame, *, 
     lag_cols = ["metric", "level", "lag", "n", "r", "ci_low", "ci_high"]
     full = pd.MultiIndex.from_product([names, LEVELS, range(max_lag + 1)], names=["metric", "level", "lag"])
     found = []
-    for level, parts in (("respondent", rows), ("period", prow)):
-        if parts:
-            f = pd.concat(parts, ignore_index=True)
-            f["level"] = level
-            found.append(f)
+    if rows:
+        found.append(pd.DataFrame(rows).assign(level="respondent"))
+    if prow:
+        found.append(pd.concat(prow, ignore_index=True).assign(level="period"))
     if found:
         lags = pd.concat(found, ignore_index=True).astype({"metric": str})
         lags = lags.set_index(["metric", "level", "lag"]).reindex(full).reset_index()

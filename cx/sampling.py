@@ -63,9 +63,9 @@ def z_value(confidence: float = 0.95) -> float:
         raise CxInputError(f"confidence must be between 0 and 1 (e.g. 0.95); got {confidence!r}.")
     if abs(confidence - 0.95) < 1e-12:
         return 1.96
-    from scipy.stats import norm
+    from statistics import NormalDist
 
-    return float(norm.ppf(1 - (1 - confidence) / 2))
+    return NormalDist().inv_cdf(1 - (1 - confidence) / 2)
 
 
 def nps_variance(p: float | np.ndarray, d: float | np.ndarray) -> float | np.ndarray:
