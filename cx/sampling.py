@@ -1164,7 +1164,10 @@ def draw_sample(customers: pd.DataFrame, strata_cols: Sequence[str] | str,
         ids = customers[id_col]
         if ids.duplicated().any():
             raise CxInputError(f"The customer id column {id_col!r} has duplicate ids; give one row per customer.")
-        order = np.asarray(ids.argsort(kind="stable"))
+        try:
+            order = np.asarray(ids.argsort(kind="stable"))
+        except TypeError:  # mixed numbers and text: order by the ids' text
+            order = np.asarray(_as_text(ids).argsort(kind="stable"))
         keys = np.empty(n_rows)
         keys[order] = rng.random(n_rows)
     else:
