@@ -1555,6 +1555,7 @@ def drivers_by_segment(frame: pd.DataFrame, drivers: Sequence[str], outcome: str
         raise CxInputError(f"The segment column '{segment}' is not in the data.")
     pooled = key_drivers(frame, drivers, outcome, method, **options)
     min_n = int(min_per_driver * len(drivers))
+    cols = [*drivers, outcome] + ([options["weight"]] if options.get("weight") else [])
     seg = frame[segment]
     y = _numeric(frame, outcome, "outcome")
     complete = np.isfinite(y)
@@ -1571,7 +1572,7 @@ def drivers_by_segment(frame: pd.DataFrame, drivers: Sequence[str], outcome: str
                                           f"{n:,} respondents answered everything, fewer than {min_n:,} "
                                           f"({min_per_driver} per driver): showing all respondents instead."))
             continue
-        sub = frame.loc[(seg == v).to_numpy(dtype=bool, na_value=False)]
+        sub = frame.loc[(seg == v).to_numpy(dtype=bool, na_value=False), cols]
         try:
             res = key_drivers(sub, drivers, outcome, pooled.method, **options)
         except CxInputError as exc:

@@ -200,6 +200,23 @@ def test_spearman_and_unstandardised_coefficient_on_swiss():
     assert math.isnan(pc.nps_change)  # Fertility is not a 0–10 score
 
 
+@needs_reference
+def test_vif_on_swiss_matches_car():
+    """Variance inflation factors for lm(Fertility ~ Agriculture + Education + Catholic +
+    Infant.Mortality, swiss).
+
+    Expected values: car::vif() as printed on RPubs (rstudio-pubs-static 1404095): Agriculture
+    2.147153, Education 1.816361, Catholic 1.299916, Infant.Mortality 1.107528; "Multiple
+    R-squared: 0.6993".
+    """
+    xs = ["Agriculture", "Education", "Catholic", "Infant.Mortality"]
+    res = kda.key_drivers(_ref("swiss.csv"), xs, "Fertility")
+    expected = {"Agriculture": 2.147153, "Education": 1.816361, "Catholic": 1.299916, "Infant.Mortality": 1.107528}
+    for d, v in expected.items():
+        assert abs(res.item(d).vif - v) < 5e-7
+    assert round(res.r2, 4) == 0.6993
+
+
 # ─── hand-computed cases ────────────────────────────────────────────────────────────────────────
 
 
