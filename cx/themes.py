@@ -454,7 +454,7 @@ def merge_themes(codebook: pd.DataFrame | Mapping[str, str], themes: Sequence[st
     codebook : pandas.DataFrame or mapping
         The current codebook.
     themes : sequence of str
-        Two or more theme names to merge (case-insensitive).
+        The theme names to merge (case-insensitive), usually two or more.
     into : str, optional
         Name of the merged theme. Default: the first of ``themes`` keeps its name. It may be a new
         name or one of ``themes``, not another existing theme.
@@ -468,8 +468,8 @@ def merge_themes(codebook: pd.DataFrame | Mapping[str, str], themes: Sequence[st
     Raises
     ------
     CxInputError
-        When a theme is not in the codebook, fewer than one theme is given, or ``into`` clashes
-        with a theme that is not merged.
+        When a theme is not in the codebook, no theme is given, or ``into`` clashes with a theme
+        that is not merged.
 
     Notes
     -----
