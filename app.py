@@ -21,4 +21,7 @@ pages = {
 }
 pg = st.navigation(pages)
 ui.sidebar_filter()
-pg.run()
+try:
+    pg.run()
+finally:
+    ui.autosave()

@@ -158,14 +158,11 @@ def money_values(s: pd.Series) -> tuple[pd.Series, ColumnCheck]:
         return values, check
     from cx.revenue import parse_money
 
-    values, problems = parse_money(s)
-    blank = int(s.isna().sum() + (s.dropna().astype(str).str.strip() == "").sum())
-    valid = int(values.notna().sum())
-    bad = len(s) - valid - blank
-    examples = tuple(str(v)[:40] for v in s[values.isna() & s.notna()].astype(str).str.strip().replace("", np.nan)
-                     .dropna().unique()[:3])
-    return values.astype("float64"), ColumnCheck(column=str(s.name), role="revenue", valid=valid, blank=blank,
-                                                 not_a_number=bad, invalid_examples=examples)
+    values, report = parse_money(s)
+    check = ColumnCheck(column=str(s.name), role="revenue", valid=int(report.n_parsed), blank=int(report.n_blank),
+                        not_a_number=int(report.n_unparseable),
+                        invalid_examples=tuple(str(e)[:40] for e in report.examples[:3]))
+    return values.astype("float64"), check
 
 
 def date_values(s: pd.Series, dayfirst: bool = False) -> tuple[pd.Series, ColumnCheck]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from cx.errors import CxInputError
 from cx.filters import FilterSpec, apply_filter
 from cx.load import RawSurvey, read_survey
 from cx.roles import Inspection, Roles
+from cx.workspace import SAMPLE, WorkspaceStore, new_id
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PATH = ROOT / "data" / "sample_survey.csv"
@@ -89,16 +91,189 @@ def load_sample() -> Dataset:
 
 
 def init_session() -> None:
-    """Shared session keys, set once per session: the sample survey is loaded before any upload."""
+    """Shared session keys, set once per session.
+
+    The workspace named in the URL (``?desk=...&ws=...``) is restored: its file, column roles and
+    every saved widget value and piece of work. Without one, a new workspace opens on the sample
+    survey, so every page shows results before any upload.
+    """
     state = st.session_state
-    if "dataset" not in state:
+    if "dataset" in state:
+        return
+    state["work"] = {}
+    state["_saved"] = {}
+    store = workspace_store()
+    params = st.query_params
+    desk = params.get("desk") or new_id()
+    wid = params.get("ws")
+    loaded = store.load(wid) if wid else None
+    if loaded is not None:
+        store.add_to_desk(desk, wid)
+        _restore(loaded)
+    else:
         set_dataset(load_sample())
-    state.setdefault("filter", FilterSpec())
-    state.setdefault("drill", {})
+        wid = store.create(desk, _default_name(), SAMPLE_PATH.name)
+    state["ws_id"], state["ws_desk"] = wid, desk
+    state["_ws_last"] = None
+    st.query_params.update({"desk": desk, "ws": wid})
+
+
+def _default_name() -> str:
+    return "Workspace " + dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+
+
+@st.cache_resource(show_spinner=False)
+def workspace_store() -> WorkspaceStore:
+    """The process-wide workspace database ($CX_WORKBENCH_DB or the user's data folder)."""
+    return WorkspaceStore()
+
+
+def _restore(ws: dict) -> None:
+    """Put a stored workspace into the session: dataset, roles, saved widget values, work."""
+    state = st.session_state
+    settings = ws.get("settings") or {}
+    ds = None
+    if ws["file_sha"] != SAMPLE:
+        stored = workspace_store().get_file(ws["file_sha"])
+        if stored is not None:
+            try:
+                ds = dataset_from_bytes(stored[1], stored[0])
+            except CxInputError:
+                ds = None
+    ds = ds or load_sample()
+    roles = _roles_from_dict(settings.get("roles"), ds)
+    set_dataset(ds, roles)
+    state["_saved"] = {k: _decode(v) for k, v in (settings.get("keys") or {}).items()}
+    state["work"] = settings.get("work") or {}
+    for key, value in state["_saved"].items():
+        state[key] = value
+
+
+def _roles_from_dict(d: dict | None, ds: Dataset) -> Roles | None:
+    if not d:
+        return None
+    cols = set(map(str, ds.raw.frame.columns))
+    ok = {k: v for k, v in d.items() if k in Roles.__dataclass_fields__}
+    for k in ("drivers", "segments"):
+        ok[k] = tuple(c for c in ok.get(k) or () if c in cols)
+    for k, v in list(ok.items()):
+        if k not in ("drivers", "segments") and v is not None and v not in cols:
+            ok[k] = None
+    return Roles(**ok)
+
+
+def switch_workspace(wid: str) -> None:
+    """Open another workspace of this desk in this session."""
+    ws = workspace_store().load(wid)
+    if ws is None:
+        raise CxInputError("That workspace no longer exists.")
+    for key in [k for k in st.session_state if k in PERSISTED or str(k).startswith("flt_")]:
+        del st.session_state[key]
+    _restore(ws)
+    st.session_state["ws_id"] = wid
+    st.session_state["_ws_last"] = None
+    st.query_params["ws"] = wid
+
+
+def new_workspace() -> None:
+    """Start a new workspace on the sample survey (this desk)."""
+    for key in [k for k in st.session_state if k in PERSISTED or str(k).startswith("flt_")]:
+        del st.session_state[key]
+    st.session_state["_saved"] = {}
+    st.session_state["work"] = {}
+    set_dataset(load_sample())
+    wid = workspace_store().create(st.session_state["ws_desk"], _default_name(), SAMPLE_PATH.name)
+    st.session_state["ws_id"] = wid
+    st.session_state["_ws_last"] = None
+    st.query_params["ws"] = wid
+
+
+def use_dataset(ds: Dataset, data: bytes) -> None:
+    """Make an uploaded file current and store it in the workspace."""
+    set_dataset(ds)
+    store = workspace_store()
+    sha = store.put_file(ds.raw.source, data)
+    store.set_file(st.session_state["ws_id"], sha, ds.raw.source)
+
+
+def use_sample() -> None:
+    """Go back to the sample survey in this workspace."""
+    set_dataset(load_sample())
+    workspace_store().set_file(st.session_state["ws_id"], SAMPLE, SAMPLE_PATH.name)
+
+
+PERSISTED: set[str] = set()
+
+
+def keep(key: str, default=None):
+    """Declare a widget key whose value is saved with the workspace; return its initial value.
+
+    Call before creating the widget with ``key=key`` and no default of its own. The value
+    survives page switches (Streamlit forgets widgets that are not drawn), refreshes and restarts.
+    """
+    PERSISTED.add(key)
+    state = st.session_state
+    if key not in state:
+        state[key] = state.get("_saved", {}).get(key, default)
+    return state[key]
+
+
+def work(name: str, default=None):
+    """A piece of the user's work (5 Whys, plan fields, codebook...), saved with the workspace."""
+    return st.session_state["work"].setdefault(name, default)
+
+
+def set_work(name: str, value) -> None:
+    """Replace a piece of the user's work."""
+    st.session_state["work"][name] = value
+
+
+def autosave() -> None:
+    """Save the workspace when anything changed since the last save (called at the end of every run)."""
+    state = st.session_state
+    if "ws_id" not in state or "dataset" not in state:
+        return
+    saved = state.setdefault("_saved", {})
+    for key in PERSISTED | {k for k in state if str(k).startswith("flt_")}:
+        if key in state:
+            saved[key] = state[key]
+    doc = {"roles": roles().to_dict(), "keys": {k: _encode(v) for k, v in saved.items()},
+           "work": state.get("work", {})}
+    text = json.dumps(doc, sort_keys=True, default=str)
+    if text != state.get("_ws_last"):
+        workspace_store().save_settings(state["ws_id"], json.loads(text))
+        state["_ws_last"] = text
+
+
+def _encode(value):
+    if isinstance(value, dt.datetime):
+        return {"__datetime__": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"__date__": value.isoformat()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if set(value) == {"__date__"}:
+            return dt.date.fromisoformat(value["__date__"])
+        if set(value) == {"__datetime__"}:
+            return dt.datetime.fromisoformat(value["__datetime__"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        decoded = [_decode(v) for v in value]
+        return tuple(decoded) if decoded and all(isinstance(v, dt.date) for v in decoded) else decoded
+    return value
 
 
 def set_dataset(ds: Dataset, roles: Roles | None = None) -> None:
-    """Make a dataset current: inferred roles, filter and drill-downs cleared."""
+    """Make a dataset current: its roles (inferred unless given); filter and drill-downs cleared."""
     state = st.session_state
     state["dataset"] = ds
     state["roles"] = roles or ds.inspection.roles
@@ -106,6 +281,8 @@ def set_dataset(ds: Dataset, roles: Roles | None = None) -> None:
     state["drill"] = {}
     for key in [k for k in state if str(k).startswith("flt_")]:
         del state[key]
+    for key in [k for k in state.get("_saved", {}) if str(k).startswith("flt_")]:
+        del state["_saved"][key]
 
 
 def dataset() -> Dataset:
@@ -249,32 +426,46 @@ def sidebar_filter() -> None:
     with st.sidebar:
         st.subheader("Filter", help="Applies to every page and every number.")
         chosen: dict[str, list[str]] = {}
+        token = dataset().token
         for col in r.segments:
-            options = _segment_options(dataset().token, r, col, frame)
+            options = _segment_options(token, r, col, frame)
+            _keep_options(f"flt_seg_{col}", options)
             chosen[col] = st.multiselect(col, options, key=f"flt_seg_{col}", placeholder="All")
         date_from = date_to = None
         if r.date and frame[r.date].notna().any():
-            lo, hi = _date_bounds(dataset().token, r, frame)
-            picked = st.date_input("Response date", value=(lo, hi), min_value=lo, max_value=hi,
-                                   key=f"flt_date_{r.date}")
+            lo, hi = _date_bounds(token, r, frame)
+            key = f"flt_date_{r.date}"
+            current = keep(key, (lo, hi))
+            if not (isinstance(current, (tuple, list)) and all(isinstance(d, dt.date) and lo <= d <= hi
+                                                               for d in current)):
+                st.session_state[key] = (lo, hi)
+            picked = st.date_input("Response date", min_value=lo, max_value=hi, key=key)
             if isinstance(picked, (tuple, list)) and len(picked) == 2:
                 date_from = picked[0] if picked[0] > lo else None
                 date_to = picked[1] if picked[1] < hi else None
         icp: dict[str, list[str]] = {}
         core = False
         if r.segments:
+            keep("flt_core", False)
             core = st.toggle("Core-growth customers only", key="flt_core",
                              help="Your ideal customer profile: the segment values you mark below.")
-            with st.expander("Define core-growth customers", expanded=core and not st.session_state.get("flt_icp_set")):
+            with st.expander("Define core-growth customers", expanded=bool(core)):
                 for col in r.segments:
-                    options = _segment_options(dataset().token, r, col, frame)
+                    options = _segment_options(token, r, col, frame)
+                    _keep_options(f"flt_icp_{col}", options)
                     icp[col] = st.multiselect(f"{col} (core-growth)", options, key=f"flt_icp_{col}",
                                               placeholder="Any")
-            st.session_state["flt_icp_set"] = any(icp.values())
         spec = FilterSpec.build(chosen, date_from, date_to, core, icp)
         st.session_state["filter"] = spec
         if spec.is_active:
             st.caption(f"Active: {spec.describe()}")
+
+
+def _keep_options(key: str, options: list[str]) -> None:
+    """A saved multiselect value, restricted to the options that still exist."""
+    current = keep(key, [])
+    if not isinstance(current, list) or any(v not in options for v in current):
+        st.session_state[key] = [v for v in (current or []) if v in options]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -23,7 +23,7 @@ if upload is not None and st.session_state.get("data_loaded_id") != upload.file_
         st.session_state["data_error"] = str(exc)
         st.session_state.pop("data_flash", None)
     else:
-        ui.set_dataset(new)
+        ui.use_dataset(new, upload.getvalue())
         st.session_state.pop("data_error", None)
         st.session_state["data_flash"] = f"Loaded {new.raw.source}: {fmt.count(new.raw.n_rows)} responses."
         st.rerun()
@@ -34,7 +34,7 @@ if st.session_state.get("data_error"):
 if st.session_state.get("data_flash"):
     st.success(st.session_state["data_flash"], icon="✅")
 if not ds.is_sample and st.button("Go back to the sample survey", key="data_use_sample"):
-    ui.set_dataset(ui.load_sample())
+    ui.use_sample()
     st.session_state.pop("data_error", None)
     st.session_state["data_flash"] = "Loaded the sample survey."
     st.rerun()

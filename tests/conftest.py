@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,16 @@ REFERENCE = SHARED / "data" / "reference"
 SAMPLE = ROOT / "data" / "sample_survey.csv"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Tests see full error details (the app itself redacts them for users).
+os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
+
+
+@pytest.fixture(autouse=True)
+def full_error_details():
+    from streamlit import config
+
+    config.set_option("client.showErrorDetails", "full")
+    yield
 
 
 @pytest.fixture(scope="session")
@@ -28,3 +39,13 @@ def shapes_dir(tmp_path_factory) -> Path:
 def needs_shared(path: Path):
     """Skip when ../shared (the real public files) is not beside the project."""
     return pytest.mark.skipif(not path.exists(), reason=f"{path} is not available")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def workspace_db(tmp_path_factory):
+    """Workspaces of the test run go to a temporary database, never the user's."""
+    import os
+
+    path = tmp_path_factory.mktemp("workspaces") / "ws.sqlite"
+    os.environ["CX_WORKBENCH_DB"] = str(path)
+    yield path

@@ -79,3 +79,20 @@ def test_choosing_a_text_column_as_loyalty_is_refused():
     assert not at.exception
     assert any("no valid 0–10 answers" in e.value for e in at.error)
     assert at.session_state["roles"].loyalty == "Likelihood to recommend"
+
+
+def test_work_survives_a_new_session_on_the_same_url():
+    at = run_app()
+    at.multiselect(key="flt_seg_Region").set_value(["EMEA"]).run()
+    ws, desk = at.query_params["ws"], at.query_params["desk"]
+    assert ws and desk
+    again = AppTest.from_file(APP, default_timeout=90)
+    again.query_params["ws"] = ws
+    again.query_params["desk"] = desk
+    again.run()
+    assert not again.exception
+    assert any("1,629 of 5,000 respondents" in m.value for m in again.markdown)
+    other = AppTest.from_file(APP, default_timeout=90)
+    other.run()
+    assert other.query_params["ws"] != ws
+    assert any("5,000 of 5,000 respondents" in m.value for m in other.markdown)

@@ -49,8 +49,10 @@ def finish(chart: alt.TopLevelMixin, title: str, n: int | None = None, total: in
     is self-explanatory.
     """
     sub = base_n_subtitle(n, total)
-    props = {"title": alt.TitleParams(title, subtitle=sub or None, anchor="start", fontSize=15,
-                                      subtitleColor="#5F6368", subtitleFontSize=12)}
+    title_params = {"anchor": "start", "fontSize": 15, "subtitleColor": "#5F6368", "subtitleFontSize": 12}
+    if sub:
+        title_params["subtitle"] = sub
+    props = {"title": alt.TitleParams(title, **title_params)}
     if height is not None:
         props["height"] = height
     return (
