@@ -223,7 +223,9 @@ def _shapley_from_table(v: np.ndarray, p: int) -> np.ndarray:
     phi = np.empty((v.shape[0], p))
     for j in range(p):
         without = masks[((masks >> j) & 1) == 0]
-        phi[:, j] = (v[:, without | (1 << j)] - v[:, without]) @ w[size[without]]
+        # multiply-and-sum rather than a BLAS matrix-vector product: a threaded gemv of this size
+        # stalls for 100+ ms when the cores are busy
+        phi[:, j] = ((v[:, without | (1 << j)] - v[:, without]) * w[size[without]]).sum(axis=1)
     return phi
 
 

@@ -334,22 +334,27 @@ def test_invariants_and_brute_force_agreement(p, n, seed, halo):
     assert min(i.r2_contribution for i in sh.items) >= -1e-12
 
 
-def test_frequency_weights_equal_duplicated_rows():
-    """Integer weights give the same numbers as repeating each respondent that many times."""
+@pytest.mark.parametrize("missing", kda.MISSING)
+def test_frequency_weights_equal_duplicated_rows(missing):
+    """Integer weights give the same numbers as repeating each respondent that many times
+    (listwise and pairwise, with some answers missing)."""
     rng = np.random.default_rng(3)
     X = np.clip(np.round(3 + rng.normal(size=(40, 3)) + rng.normal(size=(40, 1))), 1, 5)
     y = np.clip(np.round(X @ [1.0, 0.5, 0.2] - 4 + rng.normal(size=40)), 0, 10)
+    X[rng.random(X.shape) < 0.1] = np.nan
     df = pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=y, w=rng.integers(1, 4, size=40).astype(float))
-    weighted = kda.key_drivers(df, ["a", "b", "c"], "y", weight="w")
+    weighted = kda.key_drivers(df, ["a", "b", "c"], "y", weight="w", missing=missing)
     expanded = df.loc[df.index.repeat(df["w"].astype(int))].reset_index(drop=True)
-    plain = kda.key_drivers(expanded, ["a", "b", "c"], "y")
+    plain = kda.key_drivers(expanded, ["a", "b", "c"], "y", missing=missing)
     for d in "abc":
         a, b = weighted.item(d), plain.item(d)
         for field in ("importance", "r2_contribution", "correlation", "spearman", "mean", "top_box", "beta", "vif",
                       "relative_weight"):
             assert getattr(a, field) == pytest.approx(getattr(b, field), abs=1e-12), field
-    assert weighted.n == 40 and plain.n == len(expanded)
-    assert weighted.effective_n == pytest.approx(df["w"].sum() ** 2 / (df["w"] ** 2).sum())
+    if missing == "listwise":
+        used = df[df[["a", "b", "c"]].notna().all(axis=1)]
+        assert weighted.n == len(used) and plain.n == int(used["w"].sum())
+        assert weighted.effective_n == pytest.approx(used["w"].sum() ** 2 / (used["w"] ** 2).sum())
 
 
 def test_sampled_shapley_above_15_drivers_is_close_to_exact():
