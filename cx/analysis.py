@@ -92,4 +92,67 @@ def analyze(survey: Survey, options: AnalyzeOptions | None = None) -> dict:
     elif roles.loyalty is None:
         warnings.append("No 0–10 likelihood-to-recommend column was found, so there is no NPS. "
                         "Name it with --loyalty COL.")
+    explicit = bool(options.drivers or options.outcome or options.method)
+    out["drivers"] = _section(driver_section, survey, options, warnings, strict=explicit)
+    out["themes"] = _section(theme_section, survey, options, warnings, strict=bool(options.comments or options.codebook))
+    if roles.revenue and has_loyalty:
+        out["revenue"] = _section(revenue_section, survey, options, warnings, strict=bool(options.revenue))
+        if out["revenue"] is not None:
+            out["clv"] = clv_section(survey)
     return out
+
+
+def _section(fn, survey: Survey, options: AnalyzeOptions, warnings: list[str], strict: bool):
+    """Run one section; with inferred columns a failure becomes a warning instead of an error."""
+    try:
+        return fn(survey, options)
+    except CxInputError as exc:
+        if strict:
+            raise
+        warnings.append(str(exc))
+        return None
+
+
+def driver_outcome(roles) -> str | None:
+    """The key-driver outcome: the mapped outcome (``--outcome``), else the loyalty score."""
+    return roles.outcome or roles.loyalty
+
+
+def driver_section(survey: Survey, options: AnalyzeOptions) -> dict | None:
+    """The contract's ``drivers`` section (null without drivers or an outcome)."""
+    from cx.drivers import key_drivers
+
+    roles = survey.roles
+    outcome = driver_outcome(roles)
+    if not roles.drivers or not outcome:
+        return None
+    drivers = [d for d in roles.drivers if d != outcome]
+    analysis = key_drivers(survey.frame, drivers, outcome, options.method, weight=roles.weight)
+    return analysis.to_dict()
+
+
+def theme_section(survey: Survey, options: AnalyzeOptions) -> dict | None:
+    """The contract's ``themes`` section: the Pareto of comment themes (null without comments)."""
+    from cx.themes import code_comments, load_codebook, pareto_table, starter_codebook
+
+    col = survey.roles.comments
+    if not col:
+        return None
+    book = load_codebook(Path(options.codebook)) if options.codebook else starter_codebook()
+    return pareto_table(code_comments(survey.frame[col], book)).to_dict()
+
+
+def revenue_section(survey: Survey, options: AnalyzeOptions) -> dict | None:
+    """The contract's ``revenue`` section: revenue over all respondents and each NPS group."""
+    from cx.revenue import revenue_by_group
+
+    r = survey.roles
+    return revenue_by_group(survey.frame, r.loyalty, r.revenue).to_dict()
+
+
+def clv_section(survey: Survey) -> dict:
+    """Customer lifetime value by NPS group with the (default) assumptions used."""
+    from cx.revenue import ClvAssumptions, clv_by_group
+
+    r = survey.roles
+    return clv_by_group(survey.frame, r.loyalty, r.revenue, ClvAssumptions()).to_dict()

@@ -141,7 +141,8 @@ def _restore(ws: dict) -> None:
             except CxInputError:
                 ds = None
     ds = ds or load_sample()
-    roles = _roles_from_dict(settings.get("roles"), ds)
+    ps = (settings.get("work") or {}).get("post_stratification") or {}
+    roles = _roles_from_dict(settings.get("roles"), ds, extra={ps.get("name")} - {None})
     set_dataset(ds, roles)
     state["_saved"] = {k: _decode(v) for k, v in (settings.get("keys") or {}).items()}
     state["work"] = settings.get("work") or {}
@@ -149,10 +150,10 @@ def _restore(ws: dict) -> None:
         state[key] = value
 
 
-def _roles_from_dict(d: dict | None, ds: Dataset) -> Roles | None:
+def _roles_from_dict(d: dict | None, ds: Dataset, extra: set[str] = frozenset()) -> Roles | None:
     if not d:
         return None
-    cols = set(map(str, ds.raw.frame.columns))
+    cols = set(map(str, ds.raw.frame.columns)) | set(extra)
     ok = {k: v for k, v in d.items() if k in Roles.__dataclass_fields__}
     for k in ("drivers", "segments"):
         ok[k] = tuple(c for c in ok.get(k) or () if c in cols)
@@ -216,6 +217,35 @@ def keep(key: str, default=None):
     if key not in state:
         state[key] = state.get("_saved", {}).get(key, default)
     return state[key]
+
+
+def drill() -> dict:
+    """The current drill-down: e.g. {"driver": "Billing accuracy", "theme": "Billing errors", "from": "Key drivers"}."""
+    return st.session_state.setdefault("drill", {})
+
+
+def set_drill(**selection) -> None:
+    """Set (or, with None values, clear) parts of the drill-down that leads from page to page."""
+    d = drill()
+    for key, value in selection.items():
+        if value is None:
+            d.pop(key, None)
+        else:
+            d[key] = value
+
+
+def breadcrumb(keys: tuple[str, ...] = ("driver", "theme")) -> None:
+    """Where the current selection came from, with one click to clear it."""
+    d = drill()
+    parts = [f"{k}: {d[k]}" for k in keys if d.get(k)]
+    if not parts:
+        return
+    c1, c2 = st.columns([5, 1])
+    c1.caption("Drill-down · " + " → ".join(parts) + (f" (from {d['from']})" if d.get("from") else ""))
+    if c2.button("Clear selection", key=f"drill_clear_{'_'.join(keys)}"):
+        for k in keys:
+            d.pop(k, None)
+        st.rerun()
 
 
 def work(name: str, default=None):
@@ -309,10 +339,44 @@ def _prepare_cached(token: str, roles: Roles, _ds: Dataset) -> Survey:
     return prepare_survey(_ds.raw, roles, _ds.inspection)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _with_stratum_weights(token: str, roles: Roles, spec: str, _base: Survey, ps: dict) -> Survey:
+    from cx.sampling import stratum_labels
+
+    labels = stratum_labels(_base.frame, ps["strata"]).astype(object)
+    weights = labels.map(ps["weights"]).astype("float64")
+    frame = _base.frame.assign(**{ps["name"]: weights})
+    return Survey(frame=frame, roles=roles, scales=_base.scales, report=_base.report, source=_base.source,
+                  profiles=_base.profiles)
+
+
 def survey() -> Survey:
-    """The cleaned survey for the current dataset and roles."""
+    """The cleaned survey for the current dataset and roles.
+
+    When post-stratification weights are in use (set on the Sampling page), their column is added
+    from the saved weight per stratum, so every page can weight by it.
+    """
     ds = dataset()
-    return _prepare_cached(ds.token, roles(), ds)
+    r = roles()
+    ps = st.session_state.get("work", {}).get("post_stratification")
+    if ps and r.weight == ps.get("name"):
+        base = _prepare_cached(ds.token, r.replace(weight=None), ds)
+        return _with_stratum_weights(ds.token, r, json.dumps(ps, sort_keys=True), base, ps)
+    return _prepare_cached(ds.token, r, ds)
+
+
+def use_stratum_weights(name: str, strata: list[str], weights: dict[str, float]) -> None:
+    """Weight every page by post-stratification weights (one weight per stratum label)."""
+    set_work("post_stratification", {"name": name, "strata": list(strata),
+                                     "weights": {str(k): float(v) for k, v in weights.items()}})
+    set_roles(roles().replace(weight=name))
+
+
+def stop_stratum_weights() -> None:
+    """Stop weighting by post-stratification weights."""
+    ps = st.session_state.get("work", {}).pop("post_stratification", None)
+    if ps and roles().weight == ps.get("name"):
+        set_roles(roles().replace(weight=None))
 
 
 def view() -> View:
@@ -338,6 +402,54 @@ def cached(fn, v: View, *args, **kwargs):
     """Call ``fn(v.frame, *args, **kwargs)`` once per (view, arguments); reruns reuse the result."""
     name = f"{fn.__module__}.{fn.__qualname__}"
     return _cached_call(name, v.key, args, tuple(sorted(kwargs.items())), fn, v.frame)
+
+
+# --- comments: one coding per file and codebook, filtered without re-coding -------------------
+
+
+def codebook() -> pd.DataFrame:
+    """The workspace's codebook (the starter codebook until the user edits it)."""
+    from cx.themes import starter_codebook
+
+    records = st.session_state.get("work", {}).get("codebook")
+    if records is None:
+        return starter_codebook()
+    return pd.DataFrame(records, columns=["theme", "pattern", "parent"]).fillna("")
+
+
+def set_codebook(book: pd.DataFrame) -> None:
+    """Save an edited codebook with the workspace (every page re-codes from it)."""
+    cols = ["theme", "pattern", "parent"]
+    book = book.reindex(columns=cols).fillna("")
+    set_work("codebook", book.astype(str).to_dict("records"))
+
+
+@st.cache_data(show_spinner="Coding comments…", max_entries=8)
+def _coded_cached(token: str, comments: str, book_key: str, _frame: pd.DataFrame, _book: pd.DataFrame):
+    from cx.themes import code_comments
+
+    return code_comments(_frame[comments], _book)
+
+
+def coded(v: View):
+    """Comments of the view coded into themes (`cx.themes.CodedComments`); None without a comments column.
+
+    Coding runs once per file, comment column and codebook; a filter change only subsets it.
+    """
+    col = v.roles.comments
+    if not col:
+        return None
+    book = codebook()
+    book_key = hashlib.blake2b(book.to_csv(index=False).encode(), digest_size=12).hexdigest()
+    full = _coded_cached(dataset().token, col, book_key, v.survey.frame, book)
+    if len(v.frame) == len(v.survey.frame):
+        return full
+    return _subset_cached(v.key, book_key, full, v)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _subset_cached(view_key: str, book_key: str, _full, _v: View):
+    return _full.subset(_v.survey.frame.index.isin(_v.frame.index))
 
 
 # --- page frame --------------------------------------------------------------------------------

@@ -22,18 +22,18 @@ TIER_REVENUE = {"Strategic": 2_400_000, "Key": 520_000, "Core": 115_000, "Transa
 
 # name: (weight in loyalty, mean performance on the latent scale, share answering N/A)
 DRIVERS = {
-    "Ease of doing business": (0.95, 0.05, 0.00),
-    "Billing accuracy": (0.80, -0.45, 0.03),
+    "Ease of doing business": (1.25, 0.05, 0.00),
+    "Billing accuracy": (1.05, -0.45, 0.03),
     "On-time delivery": (0.60, -0.20, 0.04),
-    "Support responsiveness": (0.50, -0.05, 0.10),
+    "Support responsiveness": (0.55, -0.05, 0.06),
     "Product quality": (0.45, 0.55, 0.01),
-    "Technical expertise": (0.30, 0.35, 0.12),
+    "Technical expertise": (0.30, 0.35, 0.07),
     "Account manager": (0.30, 0.30, 0.08),
     "Ordering process": (0.25, 0.10, 0.05),
     "Price and value": (0.20, -0.55, 0.02),
-    "Onboarding": (0.10, 0.00, 0.30),
+    "Onboarding": (0.10, 0.00, 0.12),
     "Communication": (0.20, -0.10, 0.03),
-    "Website and portal": (0.10, -0.15, 0.15),
+    "Website and portal": (0.10, -0.15, 0.08),
 }
 
 # Which comment theme a low rating of a driver leads to.
@@ -209,7 +209,7 @@ def main() -> None:
             shift += np.where(tier == "Strategic", 0.6, np.where(tier == "Transactional", -0.5, 0.0))
         if name == "Product quality":
             shift += np.where(bu == "Packaging", 0.3, 0.0)
-        latent[name] = mean + shift + 0.75 * halo + rng.normal(0, 0.75, N)
+        latent[name] = mean + shift + 0.55 * halo + rng.normal(0, 0.85, N)
 
     loyalty_signal = sum(w * latent[name] for name, (w, _, _) in DRIVERS.items())
     loyalty_signal = loyalty_signal / np.std(loyalty_signal)
@@ -251,13 +251,13 @@ def make_comment(rng: np.random.Generator, ltr: int, ratings: dict[str, int]) ->
         return ""
     parts: list[str] = []
     if ltr <= 8:
-        low = sorted(ratings, key=lambda k: (ratings[k], rng.random()))
-        n_themes = 1 + (rng.random() < (0.45 if ltr <= 6 else 0.2))
-        for driver in low[:n_themes]:
-            if ratings[driver] <= 3 or ltr <= 6:
-                parts.append(str(rng.choice(NEGATIVE[DRIVER_THEME[driver]])))
-        if not parts:
-            parts.append(str(rng.choice(NEGATIVE[DRIVER_THEME[low[0]]])))
+        # complaints follow low ratings of the drivers that matter most: a sharp Pareto
+        names = list(ratings)
+        pull = np.array([DRIVERS[k][0] ** 2.5 * (6 - ratings[k]) ** 2 for k in names])
+        n_themes = 1 + int(rng.random() < (0.45 if ltr <= 6 else 0.2))
+        picked = rng.choice(len(names), size=n_themes, replace=False, p=pull / pull.sum())
+        for j in picked:
+            parts.append(str(rng.choice(NEGATIVE[DRIVER_THEME[names[j]]])))
         if ltr <= 6:
             parts.append(str(rng.choice(SUGGESTIONS)))
         elif rng.random() < 0.3:

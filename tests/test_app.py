@@ -37,8 +37,8 @@ def test_page_opens_on_sample(page):
 
 def test_overview_headline_matches_cli_numbers():
     at = run_app()
-    assert at.metric[0].value == "-3 (±2)"
-    assert at.metric[1].value == "32%"
+    assert at.metric[0].value == "-5 (±2)"
+    assert at.metric[1].value == "31%"
 
 
 def test_filter_changes_every_number():
