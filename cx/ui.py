@@ -203,6 +203,40 @@ def use_sample() -> None:
     workspace_store().set_file(st.session_state["ws_id"], SAMPLE, SAMPLE_PATH.name)
 
 
+def current_workspace() -> dict:
+    """The open workspace's record: id, name, source, timestamps."""
+    return workspace_store().load(st.session_state["ws_id"]) or {"id": st.session_state["ws_id"], "name": ""}
+
+
+def desk_workspaces():
+    """The workspaces on this desk (`cx.workspace.WorkspaceInfo`), most recent first."""
+    return workspace_store().list_desk(st.session_state["ws_desk"])
+
+
+def rename_workspace(name: str) -> None:
+    """Rename the open workspace."""
+    workspace_store().rename(st.session_state["ws_id"], name)
+
+
+def delete_workspace(wid: str) -> None:
+    """Delete a workspace; deleting the open one opens a new workspace on the sample."""
+    workspace_store().delete(wid)
+    if wid == st.session_state["ws_id"]:
+        new_workspace()
+
+
+def export_workspace() -> bytes:
+    """The open workspace as one .cxw file (data plus settings), saved first."""
+    autosave()
+    return workspace_store().export_bytes(st.session_state["ws_id"])
+
+
+def import_workspace(data: bytes) -> None:
+    """Open a .cxw file as a new workspace on this desk."""
+    wid = workspace_store().import_bytes(st.session_state["ws_desk"], data)
+    switch_workspace(wid)
+
+
 PERSISTED: set[str] = set()
 
 

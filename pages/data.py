@@ -1,3 +1,5 @@
+import datetime as dt
+
 import streamlit as st
 
 from cx import fmt, ui
@@ -38,6 +40,55 @@ if not ds.is_sample and st.button("Go back to the sample survey", key="data_use_
     st.session_state.pop("data_error", None)
     st.session_state["data_flash"] = "Loaded the sample survey."
     st.rerun()
+
+with st.expander("Workspace: your work is saved automatically", icon="💾"):
+    current = ui.current_workspace()
+    st.caption("Everything you do (column roles, filters, codebook, 5 Whys, plan fields, what-ifs) is saved under "
+               "this page's address. Bookmark it, reload it, or open it in another tab: nothing is lost. Share the "
+               "address only with people who may see this workspace.")
+    w1, w2 = st.columns([3, 1])
+    st.session_state.setdefault("data_ws_name", current["name"])
+    name = w1.text_input("Workspace name", key="data_ws_name")
+    if w2.button("Rename", key="data_ws_rename"):
+        try:
+            ui.rename_workspace(name)
+            st.toast("Workspace renamed.")
+        except CxInputError as exc:
+            ui.show_input_error(exc)
+    listing = ui.desk_workspaces()
+    if len(listing) > 1:
+        st.dataframe([{"name": w.name, "file": w.source,
+                       "last saved": dt.datetime.fromtimestamp(w.updated).strftime("%Y-%m-%d %H:%M"),
+                       "open": "✓" if w.id == current["id"] else ""} for w in listing],
+                     hide_index=True, width="stretch")
+        others = {w.id: f"{w.name} ({w.source})" for w in listing if w.id != current["id"]}
+        o1, o2, o3 = st.columns([3, 1, 1])
+        target = o1.selectbox("Other workspaces", list(others), format_func=others.get, key="data_ws_target")
+        if o2.button("Open", key="data_ws_open"):
+            ui.switch_workspace(target)
+            st.session_state.pop("data_ws_name", None)
+            st.rerun()
+        if o3.button("Delete", key="data_ws_delete"):
+            ui.delete_workspace(target)
+            st.rerun()
+    n1, n2, n3 = st.columns(3)
+    if n1.button("New workspace", key="data_ws_new"):
+        ui.new_workspace()
+        st.session_state.pop("data_ws_name", None)
+        st.rerun()
+    n2.download_button("Download this workspace (.cxw)", data=ui.export_workspace,
+                       file_name=f"{current['name'] or 'workspace'}.cxw", mime="application/zip", key="data_ws_export",
+                       help="Data plus every setting, to move the work to another machine.")
+    moved = n3.file_uploader("Open a workspace file", type=["cxw"], key="data_ws_import")
+    if moved is not None and st.session_state.get("data_ws_imported") != moved.file_id:
+        st.session_state["data_ws_imported"] = moved.file_id
+        try:
+            ui.import_workspace(moved.getvalue())
+        except CxInputError as exc:
+            ui.show_input_error(exc)
+        else:
+            st.session_state.pop("data_ws_name", None)
+            st.rerun()
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("File", raw.source)

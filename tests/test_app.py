@@ -96,3 +96,18 @@ def test_work_survives_a_new_session_on_the_same_url():
     other.run()
     assert other.query_params["ws"] != ws
     assert any("5,000 of 5,000 respondents" in m.value for m in other.markdown)
+
+
+def test_workspace_rename_new_and_switch():
+    at = run_app("data")
+    first = at.query_params["ws"]
+    at.text_input(key="data_ws_name").input("Q3 offsite").run()
+    at.button(key="data_ws_rename").click().run()
+    assert not at.exception
+    at.button(key="data_ws_new").click().run()
+    assert not at.exception and at.query_params["ws"] != first
+    names = [r["name"] for r in at.dataframe[0].value.to_dict("records")] if at.dataframe else []
+    assert "Q3 offsite" in names
+    at.selectbox(key="data_ws_target").set_value(first)
+    at.button(key="data_ws_open").click().run()
+    assert not at.exception and at.query_params["ws"] == first
