@@ -138,3 +138,101 @@ def mask_personal_data(comments: pd.Series) -> pd.Series:
     out.index = comments.index
     out.name = comments.name
     return out.astype(comments.dtype)
+
+
+# Characters that make a spreadsheet read a cell as a formula (or, for tab and CR, that some
+# spreadsheets strip before reading it as one). OWASP, "CSV Injection".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(text: str | None) -> str | None:
+    """Prefix text that a spreadsheet would run as a formula with an apostrophe.
+
+    Parameters
+    ----------
+    text : str or None
+        One cell. Non-strings are returned unchanged.
+
+    Returns
+    -------
+    str or None
+        ``"'" + text`` when ``text`` starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+        return; otherwise ``text``.
+
+    Notes
+    -----
+    The apostrophe makes Excel, LibreOffice and Google Sheets show the cell as text. It is visible
+    in other tools, which is the accepted price for never running a formula written by a customer.
+
+    References
+    ----------
+    OWASP, *CSV Injection* (https://owasp.org/www-community/attacks/CSV_Injection).
+
+    Examples
+    --------
+    >>> neutralise_formula("=1+1"), neutralise_formula("-5 stars"), neutralise_formula("late again")
+    ("'=1+1", "'-5 stars", 'late again')
+    """
+    if isinstance(text, str) and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def _as_text_cell(value):
+    if isinstance(value, (tuple, list)):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
+def safe_csv(frame: pd.DataFrame, *, mask: bool = True, index: bool = False, bom: bool = True) -> bytes:
+    r"""A table as CSV bytes that are safe to open in a spreadsheet and to pass around.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to export (comments, themes, segment values...).
+    mask : bool, default True
+        Mask e-mail addresses, phone numbers and long digit runs in every text cell
+        (see :func:`mask_personal_data`).
+    index : bool, default False
+        Write the index as the first column.
+    bom : bool, default True
+        Start with a UTF-8 byte-order mark, so Excel reads accented text correctly.
+
+    Returns
+    -------
+    bytes
+        UTF-8 CSV (RFC 4180 quoting), ``\n`` line ends.
+
+    Notes
+    -----
+    Every text cell (and every column name) that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return gets a leading apostrophe (:func:`neutralise_formula`), after masking. Numeric
+    columns are written as numbers (a negative number is not text, so it is not a formula).
+    Tuples and lists in a cell (e.g. example comments) are joined with ``"; "``.
+
+    References
+    ----------
+    OWASP, *CSV Injection*; RFC 4180.
+
+    Examples
+    --------
+    >>> safe_csv(pd.DataFrame({"comment": ["=1+1", "mail a@b.org"], "score": [-1, 9]}), bom=False)
+    b"comment,score\n'=1+1,-1\nmail [email],9\n"
+    """
+    if not isinstance(frame, pd.DataFrame):
+        frame = pd.DataFrame(frame)
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+            continue
+        s = s.map(_as_text_cell, na_action="ignore")
+        if mask:
+            s = mask_personal_data(s.astype("str") if not isinstance(s.dtype, pd.StringDtype) else s)
+        out[col] = s.map(neutralise_formula, na_action="ignore").astype(object)
+    out.columns = [neutralise_formula(str(c)) for c in out.columns]
+    if index:
+        out.index = out.index.map(lambda v: neutralise_formula(str(v)) if isinstance(v, str) else v)
+    text = out.to_csv(index=index, lineterminator="\n")
+    return ("\ufeff" + text if bom else text).encode("utf-8")

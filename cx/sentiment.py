@@ -97,13 +97,15 @@ def score_comment(text: str | None) -> float:
     return float(_analyzer().polarity_scores(text)["compound"])
 
 
-def comment_sentiment(comments: pd.Series) -> pd.DataFrame:
+def comment_sentiment(comments: pd.Series, progress=None) -> pd.DataFrame:
     """Sentiment of every comment: VADER compound score and a label.
 
     Parameters
     ----------
     comments : pandas.Series
         Free-text comments; missing and whitespace-only comments are not scored.
+    progress : callable, optional
+        Called with the fraction done (0 to 1) as distinct comments are scored, for a progress bar.
 
     Returns
     -------
@@ -133,9 +135,14 @@ def comment_sentiment(comments: pd.Series) -> pd.DataFrame:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     polarity = _analyzer().polarity_scores
     scores = np.full(len(uniques) + 1, np.nan)  # last slot: missing (code -1)
+    step = max(1, len(uniques) // 50)
     for k, text in enumerate(uniques):
         if isinstance(text, str) and text.strip():
             scores[k] = polarity(text)["compound"]
+        if progress is not None and k % step == 0:
+            progress(k / max(len(uniques), 1))
+    if progress is not None:
+        progress(1.0)
     compound = scores[codes]  # code -1 indexes the trailing NaN slot
     label = np.full(len(compound), np.nan, dtype=object)
     label[compound >= POSITIVE_THRESHOLD] = "positive"
@@ -145,3 +152,45 @@ def comment_sentiment(comments: pd.Series) -> pd.DataFrame:
         {"compound": compound, "label": pd.Series(label, index=comments.index, dtype="str")},
         index=comments.index,
     )
+
+
+def frame_sentiment(frame: pd.DataFrame, comment_col: str, progress=None) -> pd.DataFrame:
+    """Sentiment of a survey's comment column (see :func:`comment_sentiment`).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The cleaned survey frame.
+    comment_col : str
+        Its comment column.
+    progress : callable, optional
+        Called with the fraction done, for a progress bar.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = the frame's index; columns ``compound`` and ``label``.
+
+    Raises
+    ------
+    CxInputError
+        When the column is not in the frame.
+
+    Notes
+    -----
+    The frame-first form lets the app cache the scores per data view.
+
+    References
+    ----------
+    Hutto & Gilbert (2014), see :func:`sentiment_label`.
+
+    Examples
+    --------
+    >>> frame_sentiment(pd.DataFrame({"c": ["Great partner", None]}), "c")["label"].tolist()
+    ['positive', nan]
+    """
+    if comment_col not in frame.columns:
+        from cx.errors import CxInputError
+
+        raise CxInputError(f"Column {comment_col!r} is not in the data: map the comments column on the Data page.")
+    return comment_sentiment(frame[comment_col], progress=progress)

@@ -1297,6 +1297,20 @@ class VitalFewShift:
         """The long table (a copy)."""
         return self.table.copy()
 
+    def summary(self) -> pd.DataFrame:
+        """One row per weighting: its vital few, the themes that enter and those that leave.
+
+        Columns ``weighting``, ``vital_few``, ``enters``, ``leaves`` (theme names joined with
+        "; ", most important first) and ``n_vital``.
+        """
+        return pd.DataFrame({
+            "weighting": pd.Series(list(self.weightings), dtype="str"),
+            "vital_few": pd.Series(["; ".join(self.vital[w]) for w in self.weightings], dtype="str"),
+            "enters": pd.Series(["; ".join(self.entered[w]) for w in self.weightings], dtype="str"),
+            "leaves": pd.Series(["; ".join(self.left[w]) for w in self.weightings], dtype="str"),
+            "n_vital": pd.Series([len(self.vital[w]) for w in self.weightings], dtype="int64"),
+        })
+
     def to_dict(self) -> dict:
         """Baseline, and per weighting its vital few, the themes that enter and those that leave."""
         return {"baseline": self.baseline, "comments": int(self.comments),
@@ -1709,7 +1723,7 @@ _ORDERS = ("detractors first", "promoters first", "original")
 def verbatims(frame: pd.DataFrame, coded: CodedComments, theme: str, comment_col: str,
               loyalty_col: str | None = None, segment_cols: Sequence[str] = (),
               order: str = "detractors first", *, mask_personal: bool = True,
-              limit: int | None = None) -> pd.DataFrame:
+              limit: int | None = None, sentiment: pd.Series | pd.DataFrame | None = None) -> pd.DataFrame:
     """The comments behind a theme, with score, NPS group, segments and the matched words.
 
     Parameters
@@ -1732,13 +1746,17 @@ def verbatims(frame: pd.DataFrame, coded: CodedComments, theme: str, comment_col
         Mask e-mail addresses, phone numbers and long digit runs (see :mod:`cx.privacy`).
     limit : int, optional
         Keep the first ``limit`` rows after sorting.
+    sentiment : pandas.Series or pandas.DataFrame, optional
+        Sentiment label per frame row (``cx.sentiment.comment_sentiment`` or its ``label``
+        column), aligned on the index; adds a ``sentiment`` column after ``nps_group``.
 
     Returns
     -------
     pandas.DataFrame
-        Index = the frame's row labels. Columns ``comment``, ``score``, ``nps_group``, the
-        segment columns, ``matched_words`` (the distinct texts the theme's pattern matched, in
-        order, joined with ", ") and ``themes`` (all themes of the comment, joined with "; ").
+        Index = the frame's row labels. Columns ``comment``, ``score``, ``nps_group``
+        (``sentiment`` when given), the segment columns, ``matched_words`` (the distinct texts the
+        theme's pattern matched, in order, joined with ", ") and ``themes`` (all themes of the
+        comment, joined with "; ").
 
     Raises
     ------
@@ -1780,6 +1798,15 @@ def verbatims(frame: pd.DataFrame, coded: CodedComments, theme: str, comment_col
         score = np.full(pos.size, np.nan)
     out["score"] = score
     out["nps_group"] = pd.Series(_nps_groups(score), index=out.index, dtype="str")
+    if sentiment is not None:
+        if isinstance(sentiment, pd.DataFrame):
+            if "label" not in sentiment.columns:
+                raise CxInputError("The sentiment table needs a 'label' column (from comment_sentiment).")
+            sentiment = sentiment["label"]
+        if not isinstance(sentiment, pd.Series):
+            raise CxInputError("Give the sentiment labels as a Series aligned on the frame's rows.")
+        labels = sentiment if sentiment.index.equals(out.index) else sentiment.reindex(out.index)
+        out["sentiment"] = pd.Series(labels.to_numpy(dtype=object, na_value=None), index=out.index, dtype="str")
     for col in segment_cols:
         out[col] = _frame_column(frame, coded, col).to_numpy(dtype=object)[pos]
     j = coded.themes.index(theme)
@@ -1797,3 +1824,626 @@ def verbatims(frame: pd.DataFrame, coded: CodedComments, theme: str, comment_col
     if limit is not None:
         out = out.head(int(limit))
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# The Comments page: scope, the Pareto under every weighting, highlighting, codebook editing
+# --------------------------------------------------------------------------------------------
+
+NPS_GROUP_FILTERS = ("all", "detractors", "passives", "promoters")
+
+
+def comment_scope(frame: pd.DataFrame, coded: CodedComments, loyalty_col: str | None = None,
+                  group: str = "all", segment: str | None = None, value: str | None = None,
+                  driver_mask: pd.Series | np.ndarray | None = None) -> np.ndarray:
+    """Which coded rows to keep: an NPS group, a segment value, a driver's bottom-box raters.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The cleaned survey frame the comments were coded from (aligned on the index).
+    coded : CodedComments
+        From :func:`code_comments` (possibly a ``subset``).
+    loyalty_col : str, optional
+        The 0–10 loyalty column (needed for an NPS group other than ``"all"``).
+    group : {"all", "detractors", "passives", "promoters"}
+        Keep everyone, or only one NPS group.
+    segment, value : str, optional
+        Keep only the rows whose ``segment`` column equals ``value`` (compared as text).
+    driver_mask : pandas.Series or numpy.ndarray of bool, optional
+        E.g. :func:`cx.drivers.bottom_box_mask`: a Series is aligned on the index (rows it does not
+        list are dropped); an array must have one value per coded row.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``bool``, one value per coded row; pass it to ``coded.subset``.
+
+    Raises
+    ------
+    CxInputError
+        For an unknown group, a group without a loyalty column, an unknown column, or a mask of
+        the wrong length.
+
+    Notes
+    -----
+    keep = group ∧ (segment = value) ∧ driver_mask; every condition left out is true. NPS groups:
+    detractors 0–6, passives 7–8, promoters 9–10; a missing score is in no group.
+
+    References
+    ----------
+    Reichheld (2003) for the NPS groups.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"c": ["late", "late", "invoice"], "ltr": [3.0, 9.0, 5.0], "bu": ["A", "B", "A"]})
+    >>> coded = code_comments(f["c"], {"Delivery": "late"})
+    >>> comment_scope(f, coded, "ltr", "detractors").tolist(), comment_scope(f, coded, segment="bu", value="A").tolist()
+    ([True, False, True], [True, False, True])
+    """
+    key = str(group).strip().lower()
+    if key not in NPS_GROUP_FILTERS:
+        raise CxInputError(f"Unknown NPS group {group!r}: choose one of {', '.join(NPS_GROUP_FILTERS)}.")
+    keep = np.ones(coded.n_rows, dtype=bool)
+    if key != "all":
+        if not loyalty_col:
+            raise CxInputError("Filtering by NPS group needs the loyalty (0–10) column: map it on the Data page.")
+        score = _loyalty(frame, coded, loyalty_col)
+        with np.errstate(invalid="ignore"):
+            keep &= {"detractors": score <= 6, "passives": (score >= 7) & (score <= 8),
+                     "promoters": score >= 9}[key]
+    if segment:
+        if value is None:
+            raise CxInputError(f"Pick a value of {segment!r} to keep.")
+        values = _frame_column(frame, coded, segment).astype("str")
+        keep &= (values == str(value)).fillna(False).to_numpy(dtype=bool)
+    if driver_mask is not None:
+        if isinstance(driver_mask, pd.Series):
+            driver_mask = driver_mask.reindex(coded.index).fillna(False).to_numpy(dtype=bool)
+        driver_mask = np.asarray(driver_mask, dtype=bool)
+        if driver_mask.shape != (coded.n_rows,):
+            raise CxInputError(f"The driver filter has {driver_mask.size} values for {coded.n_rows} rows: build it "
+                               "from the same frame.")
+        keep &= driver_mask
+    return keep
+
+
+def segment_values(frame: pd.DataFrame, column: str) -> list[str]:
+    """The distinct values of a segment column, as text, sorted (missing values left out).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The survey frame.
+    column : str
+        A segment column.
+
+    Returns
+    -------
+    list of str
+        Sorted distinct values.
+
+    Raises
+    ------
+    CxInputError
+        When the column is not in the frame.
+
+    Notes
+    -----
+    Values are compared as text, as :func:`comment_scope` compares them.
+
+    References
+    ----------
+    None.
+
+    Examples
+    --------
+    >>> segment_values(pd.DataFrame({"bu": ["B", "A", None, "B"]}), "bu")
+    ['A', 'B']
+    """
+    if column not in frame.columns:
+        raise CxInputError(f"Column {column!r} is not in the data.")
+    return sorted(frame[column].dropna().astype("str").unique().tolist())
+
+
+def available_weightings(loyalty_col: str | None, revenue_col: str | None) -> tuple[str, ...]:
+    """The Pareto weightings the mapped columns allow, in display order.
+
+    Parameters
+    ----------
+    loyalty_col : str or None
+        The loyalty column, when mapped (detractor mentions and NPS impact need it).
+    revenue_col : str or None
+        The revenue column, when mapped (revenue needs it).
+
+    Returns
+    -------
+    tuple of str
+        A subset of :data:`WEIGHTINGS`, always starting with ``"mentions"``.
+
+    Notes
+    -----
+    Order: mentions, detractor mentions, revenue, NPS impact.
+
+    References
+    ----------
+    None.
+
+    Examples
+    --------
+    >>> available_weightings("LTR", None)
+    ('mentions', 'detractor mentions', 'nps impact')
+    """
+    ok = {"mentions": True, "detractor mentions": bool(loyalty_col), "revenue": bool(revenue_col),
+          "nps impact": bool(loyalty_col)}
+    return tuple(w for w in WEIGHTINGS if ok[w])
+
+
+def pareto_report(pareto: ThemePareto, sentiment: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The Pareto as a plain table, with net sentiment per theme.
+
+    Parameters
+    ----------
+    pareto : ThemePareto
+        From :func:`pareto_table` or :func:`weighted_pareto`.
+    sentiment : pandas.DataFrame, optional
+        From :func:`theme_sentiment` (columns ``theme`` and ``net_sentiment``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Pareto order: ``theme``, ``count``, ``weight`` (only when not weighting by mentions),
+        ``share``, ``cumulative_share``, ``vital_few`` and, with sentiment, ``net_sentiment``
+        on a −100..100 scale.
+
+    Notes
+    -----
+    net_sentiment = 100 × (positive − negative) / scored comments of the theme: read it like an NPS.
+
+    References
+    ----------
+    Hutto & Gilbert (2014), VADER, for the labels.
+
+    Examples
+    --------
+    >>> coded = code_comments(pd.Series(["late, awful", "late"]), {"Delivery": "late"})
+    >>> pareto_report(pareto_table(coded), theme_sentiment(coded, ["negative", "neutral"])).to_dict("records")
+    [{'theme': 'Delivery', 'count': 2, 'share': 1.0, 'cumulative_share': 1.0, 'vital_few': True, 'net_sentiment': -50.0}]
+    """
+    table = pareto.to_frame()
+    if pareto.weighting == "mentions":
+        table = table.drop(columns="weight")
+    if sentiment is not None:
+        net = dict(zip(sentiment["theme"], sentiment["net_sentiment"]))
+        table["net_sentiment"] = pd.Series([100 * net.get(t, np.nan) for t in table["theme"]],
+                                           index=table.index, dtype="float64")
+    return table
+
+
+@dataclass(frozen=True, eq=False)
+class CommentsView:
+    """What the Comments page shows for one scope: coding, the Pareto per weighting, the shift.
+
+    Attributes
+    ----------
+    scope : CodedComments
+        The coding restricted to the scope (NPS group, segment value, driver drill).
+    respondents : int
+        Respondents in the scope (with or without a comment).
+    paretos : dict
+        Weighting → :class:`ThemePareto`, for every weighting the columns allow.
+    shift : VitalFewShift
+        How the vital few change between those weightings (baseline: mentions).
+    sentiment : pandas.DataFrame or None
+        :func:`theme_sentiment` of the scope, when labels were given.
+    notes : tuple of str
+        Weightings that could not be computed, and why.
+    """
+
+    scope: CodedComments
+    respondents: int
+    paretos: dict[str, ThemePareto]
+    shift: VitalFewShift
+    sentiment: pd.DataFrame | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def comments(self) -> int:
+        """Non-empty comments in the scope."""
+        return self.scope.n_comments
+
+    @property
+    def coverage(self) -> float:
+        """Share of the scope's non-empty comments coded by at least one theme."""
+        return self.scope.coverage
+
+    @property
+    def themes_mentioned(self) -> tuple[str, ...]:
+        """Themes with at least one comment, in the order of the Pareto of mentions."""
+        return tuple(i.theme for i in self.paretos["mentions"].items if i.count > 0)
+
+    def count(self, theme: str) -> int:
+        """Comments in the scope that mention ``theme`` (0 when it is not coded)."""
+        return next((i.count for i in self.paretos["mentions"].items if i.theme == theme), 0)
+
+    def table(self, weighting: str = "mentions") -> pd.DataFrame:
+        """:func:`pareto_report` of one weighting, with net sentiment."""
+        return pareto_report(self.paretos[weighting], self.sentiment)
+
+
+def comments_view(frame: pd.DataFrame, coded: CodedComments, *, loyalty_col: str | None = None,
+                  revenue_col: str | None = None, group: str = "all", segment: str | None = None,
+                  value: str | None = None, driver_mask: pd.Series | np.ndarray | None = None,
+                  sentiment: pd.Series | pd.DataFrame | None = None) -> CommentsView:
+    """The Comments page in one call: scope the coding, Pareto it under every weighting, compare.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The cleaned survey frame the comments were coded from.
+    coded : CodedComments
+        From :func:`code_comments`.
+    loyalty_col, revenue_col : str, optional
+        Loyalty (0–10) and revenue columns, when mapped.
+    group, segment, value, driver_mask
+        The scope; see :func:`comment_scope`.
+    sentiment : pandas.Series or pandas.DataFrame, optional
+        Sentiment labels per row (:func:`cx.sentiment.comment_sentiment`), for net sentiment.
+
+    Returns
+    -------
+    CommentsView
+        Scope, Pareto per weighting (see :func:`weighted_pareto`), :func:`compare_vital_few`
+        against mentions, and :func:`theme_sentiment` of the scope.
+
+    Raises
+    ------
+    CxInputError
+        As :func:`comment_scope`.
+
+    Notes
+    -----
+    A weighting that fails on the data (negative revenue) is left out and explained in ``notes``.
+
+    References
+    ----------
+    Juran (1951); Reichheld (2003); see :func:`pareto_table` and :func:`nps_impact`.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"c": ["late", "late", "invoice"], "ltr": [3.0, 9.0, 5.0]})
+    >>> cv = comments_view(f, code_comments(f["c"], {"Billing": "invoice", "Delivery": "late"}),
+    ...                    loyalty_col="ltr", group="detractors")
+    >>> cv.respondents, cv.paretos["mentions"].vital_few
+    (2, ('Billing', 'Delivery'))
+    """
+    mask = comment_scope(frame, coded, loyalty_col, group, segment, value, driver_mask)
+    scope = coded if mask.all() else coded.subset(mask)
+    paretos: dict[str, ThemePareto] = {}
+    notes: list[str] = []
+    for w in available_weightings(loyalty_col, revenue_col):
+        try:
+            paretos[w] = weighted_pareto(frame, scope, w, loyalty_col=loyalty_col, revenue_col=revenue_col)
+        except CxInputError as err:
+            notes.append(f"Weighting by {w} is not available: {err}")
+    theme_sent = theme_sentiment(scope, sentiment) if sentiment is not None else None
+    return CommentsView(scope, int(mask.sum()), paretos, compare_vital_few(paretos, "mentions"), theme_sent,
+                        tuple(notes))
+
+
+def highlight_markdown(text: str | None, patterns, escape, *, theme: str | None = None,
+                       mark: str = "**") -> str:
+    r"""A comment as escaped markdown with the matched words marked (bold by default).
+
+    Parameters
+    ----------
+    text : str or None
+        One comment (already masked, if it is to be shown masked).
+    patterns : CodedComments, pandas.DataFrame or mapping
+        As :func:`matched_spans`.
+    escape : callable
+        Escapes markdown in a piece of customer text (the app passes ``cx.ui.escape_md``); it is
+        applied to every piece of the comment, matched or not.
+    theme : str, optional
+        Mark only this theme's matches (default: every theme's).
+    mark : str, default "**"
+        The markdown put around each matched piece.
+
+    Returns
+    -------
+    str
+        Markdown in which only ``mark`` is markup; ``""`` for a missing comment.
+
+    Notes
+    -----
+    Line breaks and runs of whitespace become single spaces, so a comment stays one paragraph and
+    cannot start a heading or a list. Spaces at the edges of a matched piece are kept outside the
+    marks (markdown does not bold ``** word**``).
+
+    References
+    ----------
+    CommonMark spec 0.31, "Emphasis and strong emphasis" (flanking delimiter runs).
+
+    Examples
+    --------
+    >>> highlight_markdown("Late *again*", {"Delivery": "late"}, lambda t: t.replace("*", "\\*"))
+    '**Late** \\*again\\*'
+    """
+    if not isinstance(text, str) or not text:
+        return ""
+    spans = matched_spans(text, patterns)
+    if theme is not None:
+        spans = [s for s in spans if s[2] == theme]
+    out = []
+    for piece, themes in highlight_segments(text, spans):
+        piece = re.sub(r"\s+", " ", piece)
+        core = piece.strip()
+        if themes and core:
+            lead = piece[: len(piece) - len(piece.lstrip())]
+            trail = piece[len(piece.rstrip()):]
+            out.append(f"{lead}{mark}{escape(core)}{mark}{trail}")
+        else:
+            out.append(escape(piece))
+    return "".join(out)
+
+
+def example_verbatims(frame: pd.DataFrame, coded: CodedComments, theme: str, comment_col: str,
+                      loyalty_col: str | None = None, k: int = 3) -> list[str]:
+    """A few distinct example comments of a theme, detractors first, personal data masked.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The cleaned survey frame.
+    coded : CodedComments
+        From :func:`code_comments` (possibly a ``subset``).
+    theme : str
+        The theme.
+    comment_col : str
+        The comment column.
+    loyalty_col : str, optional
+        The loyalty column (lowest scores first when given; row order otherwise).
+    k : int, default 3
+        How many.
+
+    Returns
+    -------
+    list of str
+        Up to ``k`` comments, distinct after case and whitespace folding, masked.
+
+    Raises
+    ------
+    CxInputError
+        As :func:`verbatims`.
+
+    Notes
+    -----
+    For the 5 Whys: the examples a team reads before asking "why?".
+
+    References
+    ----------
+    None.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"c": ["late!", "Late!", "late, call 020 7946 0958"], "ltr": [5.0, 2.0, 9.0]})
+    >>> example_verbatims(f, code_comments(f["c"], {"D": "late"}), "D", "c", "ltr")
+    ['Late!', 'late, call [phone]']
+    """
+    order = "detractors first" if loyalty_col else "original"
+    v = verbatims(frame, coded, theme, comment_col, loyalty_col, order=order, mask_personal=True,
+                  limit=max(50, 20 * k))
+    out: list[str] = []
+    seen: set[str] = set()
+    for text in v["comment"]:
+        if not isinstance(text, str):
+            continue
+        key = " ".join(text.casefold().split())
+        if key not in seen:
+            seen.add(key)
+            out.append(text)
+            if len(out) == k:
+                break
+    return out
+
+
+def codebook_editor_table(codebook: pd.DataFrame | Mapping[str, str],
+                          coded: CodedComments | None = None) -> pd.DataFrame:
+    """The codebook as the editor shows it: each row with its count and its problems.
+
+    Parameters
+    ----------
+    codebook : pandas.DataFrame or mapping
+        The codebook.
+    coded : CodedComments, optional
+        The current coding, for the number of comments each theme codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Codebook index; columns ``merge`` (False: a tick box to pick themes to merge), ``theme``,
+        ``pattern``, ``parent``, ``comments`` (nullable integer; missing for a theme that is not
+        coded) and ``problem`` (the row's problems from :func:`validate_codebook`, joined with
+        "; "; ``""`` when none).
+
+    Notes
+    -----
+    A row whose pattern is invalid keeps its place, with the reason, while the other themes code.
+
+    References
+    ----------
+    None.
+
+    Examples
+    --------
+    >>> codebook_editor_table({"Billing": "invoice(", "Price": "price"})["problem"].str[:15].tolist()
+    ['invalid pattern', '']
+    """
+    book = _as_codebook(codebook)
+    problems = validate_codebook(book)
+    by_row: dict[object, list[str]] = {}
+    for row, problem in zip(problems["row"], problems["problem"]):
+        by_row.setdefault(row, []).append(problem)
+    counts: dict[str, int] = {}
+    if coded is not None:
+        counts = {t.casefold(): int(c) for t, c in zip(coded.themes, coded.matrix.sum(axis=0))}
+    out = pd.DataFrame({"merge": pd.Series(False, index=book.index, dtype="bool")})
+    for col in ("theme", "pattern", "parent"):
+        out[col] = book[col]
+    out["comments"] = pd.array([counts.get(t.casefold()) if coded is not None else None for t in book["theme"]],
+                               dtype="Int64")
+    out["problem"] = pd.Series(["; ".join(by_row.get(i, [])) for i in book.index], index=book.index, dtype="str")
+    return out
+
+
+def apply_codebook_edits(before: pd.DataFrame | Mapping[str, str], edited: pd.DataFrame, *,
+                         merge: bool = False, into: str | None = None) -> pd.DataFrame:
+    """Turn the editor's table back into a codebook (renames follow into parents; merges applied).
+
+    Parameters
+    ----------
+    before : pandas.DataFrame or mapping
+        The codebook the editor was opened on.
+    edited : pandas.DataFrame
+        The editor's table (rows edited, added or deleted; extra columns such as ``merge``,
+        ``comments`` and ``problem`` are ignored, except ``merge`` when ``merge`` is true).
+    merge : bool, default False
+        Merge the themes ticked in the ``merge`` column (see :func:`merge_themes`).
+    into : str, optional
+        Name of the merged theme (default: the first ticked theme).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A codebook (``theme``, ``pattern``, ``parent``), index 0..n-1; rows with neither a theme
+        nor a pattern are dropped, text is stripped.
+
+    Raises
+    ------
+    CxInputError
+        When merging with fewer than two ticked themes, or as :func:`merge_themes`.
+
+    Notes
+    -----
+    A row that kept its index label but changed its theme name is a rename: parents that named
+    the old theme now name the new one (as :func:`rename_theme`), unless another row still uses
+    the old name. Invalid patterns are kept (they are flagged, not dropped).
+
+    References
+    ----------
+    None; table edits.
+
+    Examples
+    --------
+    >>> before = pd.DataFrame({"theme": ["Late", "Delay"], "pattern": ["late", "delay"], "parent": ["", "Late"]})
+    >>> edited = before.assign(theme=["Lateness", "Delay"])
+    >>> apply_codebook_edits(before, edited)["parent"].tolist()
+    ['', 'Lateness']
+    """
+    old = _as_codebook(before)
+    new = edited.copy()
+    for col in ("theme", "pattern", "parent"):
+        if col not in new.columns:
+            new[col] = ""
+        new[col] = new[col].astype(object).where(new[col].notna(), "").astype("str").str.strip()
+    new = new[(new["theme"] != "") | (new["pattern"] != "")]
+    names = set(new["theme"].str.casefold())
+    renames: dict[str, str] = {}
+    for label in new.index.intersection(old.index):
+        was, now = old.at[label, "theme"], new.at[label, "theme"]
+        if was and now and was != now and was.casefold() not in names:
+            renames[was.casefold()] = now
+    rows = []
+    for r in new[["theme", "pattern", "parent"]].to_dict("records"):
+        r["parent"] = renames.get(r["parent"].casefold(), r["parent"])
+        rows.append(r)
+    book = _new_book(rows)
+    if merge:
+        ticked = new["merge"].fillna(False).astype(bool).to_numpy() if "merge" in new.columns else np.zeros(len(new), bool)
+        picked = [t for t in dict.fromkeys(new["theme"].to_numpy()[ticked]) if t]
+        if len(picked) < 2:
+            raise CxInputError("Tick the 'merge' box of at least two themes to merge them.")
+        book = merge_themes(book, picked, into=into or None)
+    return book
+
+
+def add_suggestion(codebook: pd.DataFrame | Mapping[str, str], phrase: str, pattern: str) -> pd.DataFrame:
+    r"""Add a suggested phrase to the codebook as a new theme (a unique name is chosen).
+
+    Parameters
+    ----------
+    codebook : pandas.DataFrame or mapping
+        The current codebook.
+    phrase : str
+        The suggested phrase (from :func:`suggest_themes`); the theme is named after it.
+    pattern : str
+        Its pattern (from :func:`suggest_themes`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The codebook with the new theme at the end.
+
+    Notes
+    -----
+    Name: the phrase with a capital first letter; when taken, " (suggested)" then a number is added.
+
+    References
+    ----------
+    None.
+
+    Examples
+    --------
+    >>> add_suggestion({"Portal login": "portal"}, "portal login", r"\bportal\W+login\b")["theme"].tolist()
+    ['Portal login', 'Portal login (suggested)']
+    """
+    book = _as_codebook(codebook)
+    phrase = " ".join(str(phrase).split())
+    base = phrase[:1].upper() + phrase[1:]
+    taken = set(book["theme"].str.casefold())
+    name, k = base, 1
+    while name.casefold() in taken:
+        name = f"{base} (suggested)" if k == 1 else f"{base} (suggested {k})"
+        k += 1
+    return add_theme(book, name, pattern)
+
+
+def theme_suggestions(frame: pd.DataFrame, coded: CodedComments, comment_col: str, **kwargs) -> pd.DataFrame:
+    """:func:`suggest_themes` on a frame's comment column (frame first, so the app can cache it).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The cleaned survey frame the comments were coded from.
+    coded : CodedComments
+        Its coding (possibly a ``subset``: only those rows are read).
+    comment_col : str
+        The comment column.
+    **kwargs
+        Passed to :func:`suggest_themes` (``top``, ``min_count``, ``max_words``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`suggest_themes`.
+
+    Raises
+    ------
+    CxInputError
+        When the column is not in the frame.
+
+    Notes
+    -----
+    See :func:`suggest_themes` for the score.
+
+    References
+    ----------
+    Monroe, Colaresi & Quinn (2008), see :func:`suggest_themes`.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"c": ["late again", "slow portal login", "portal login broken", "portal login fails"]})
+    >>> theme_suggestions(f, code_comments(f["c"], {"Delivery": "late"}), "c", min_count=2)["phrase"].tolist()
+    ['portal login']
+    """
+    return suggest_themes(_frame_column(frame, coded, comment_col), coded, **kwargs)
