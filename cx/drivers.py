@@ -1681,3 +1681,496 @@ def predicted_outcome_change(frame: pd.DataFrame, drivers: Sequence[str], outcom
     return PredictedChange(driver=driver, delta=float(delta), n=prep.n, coefficient=b, mean_shift=mean_shift,
                            baseline_mean=base_mean, outcome_change=b * mean_shift, baseline_nps=base_nps,
                            promoter_change=dp, detractor_change=dd, nps_change=dnps, notes=notes)
+
+
+# ─── the Key drivers page: choices, words, tables, drill-down ──────────────────────────────────
+
+
+CAVEAT = _CAVEAT
+BOOTSTRAP_AUTO_MAX_ROWS = 50_000  # up to this many respondents in view, intervals compute without asking
+DETRACTOR_OUTCOME = "__detractor_vs_not__"  # outcome choice: detractor (0–6) vs not, from the loyalty score
+LISTWISE_DROP_WARN = 0.3  # warn when listwise deletion leaves out more than this share of respondents
+METHOD_NAMES = {
+    "shapley": "Shapley value (share of R²)",
+    "relative_weights": "Relative weights (Johnson)",
+    "beta": "Standardised betas, with VIF",
+    "correlation": "Correlation only",
+}
+_METHOD_SHORT = {
+    "shapley": "each driver's average gain in R² when it joins every combination of the other drivers, so "
+               "drivers that overlap share the credit",
+    "relative_weights": "each driver's share of R² after the drivers are made uncorrelated (Johnson's relative "
+                        "weights); close to Shapley and fast with many drivers",
+    "beta": "one regression of the outcome on all drivers: standardised betas, with each driver's share of R² "
+            "as beta × correlation (Pratt). Betas mislead when drivers overlap: check the VIF",
+    "correlation": "each driver's squared correlation with the outcome, one driver at a time, as a share of the "
+                   "total; it ignores the overlap between drivers, so a halo inflates every driver",
+}
+_NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+                 10: "ten", 11: "eleven", 12: "twelve"}
+
+
+def default_method(n_drivers: int) -> str:
+    """The method the page starts on: exact Shapley up to 15 drivers, relative weights above.
+
+    Parameters
+    ----------
+    n_drivers : int
+        Number of drivers in the model.
+
+    Returns
+    -------
+    str
+        ``"shapley"`` or ``"relative_weights"``, as :func:`key_drivers` chooses with ``method=None``.
+    """
+    return "shapley" if n_drivers <= EXACT_SHAPLEY_MAX_DRIVERS else "relative_weights"
+
+
+def outcome_options(frame: pd.DataFrame, loyalty: str | None, outcome: str | None = None,
+                    exclude: Sequence[str] = ()) -> list[str]:
+    """Outcomes a key driver analysis can explain, default first.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The cleaned survey frame.
+    loyalty : str, optional
+        The 0–10 loyalty column.
+    outcome : str, optional
+        The mapped outcome column (overall satisfaction...), listed first when given.
+    exclude : sequence of str
+        Columns that cannot be the outcome (the drivers, the weight, identifiers).
+
+    Returns
+    -------
+    list of str
+        The mapped outcome, the loyalty column, :data:`DETRACTOR_OUTCOME` (detractor vs not, when
+        there is a loyalty column), then every other numeric column in the frame's order.
+    """
+    skip = set(exclude)
+    first = [c for c in dict.fromkeys([outcome, loyalty]) if c and c in frame.columns]
+    out = list(first)
+    if loyalty and loyalty in frame.columns:
+        out.append(DETRACTOR_OUTCOME)
+    for c in frame.columns:
+        if c in out or c in skip:
+            continue
+        s = frame[c]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and s.notna().any():
+            out.append(str(c))
+    return out
+
+
+def resolve_outcome(choice: str, loyalty: str | None) -> tuple[str, str]:
+    """The outcome column and outcome type behind an outcome choice.
+
+    Parameters
+    ----------
+    choice : str
+        A value from :func:`outcome_options`.
+    loyalty : str, optional
+        The 0–10 loyalty column (needed for :data:`DETRACTOR_OUTCOME`).
+
+    Returns
+    -------
+    (str, str)
+        ``(column, outcome_type)`` for :func:`key_drivers`: ``(loyalty, "detractor")`` for detractor
+        vs not, otherwise ``(choice, "numeric")``.
+    """
+    if choice == DETRACTOR_OUTCOME:
+        if not loyalty:
+            raise CxInputError("Detractor vs not needs the 0–10 loyalty column: map it on the Data page.")
+        return loyalty, "detractor"
+    return choice, "numeric"
+
+
+def outcome_label(choice: str, loyalty: str | None = None) -> str:
+    """How an outcome choice reads in the page's selector."""
+    if choice == DETRACTOR_OUTCOME:
+        return f"Detractor vs not (0–6 on {loyalty})" if loyalty else "Detractor vs not"
+    if loyalty and choice == loyalty:
+        return f"{choice} (loyalty score)"
+    return choice
+
+
+def outcome_definition(analysis: DriverAnalysis) -> str:
+    """What the outcome and importance mean for this analysis, in plain words.
+
+    For the detractor outcome: how importance is defined for a yes/no outcome (logistic Shapley
+    of McFadden's pseudo-R², or relative weights of a linear probability model).
+    """
+    if analysis.outcome_type != "detractor":
+        return (f"Importance is each driver's share of how much of the variation in '{analysis.outcome}' the drivers "
+                "explain together (R²); the shares add up to 100%.")
+    base = (f"The outcome is whether a respondent is a detractor (0–6 on '{analysis.outcome}') or not (7–10). "
+            "Importance is each driver's share of how well the drivers together tell detractors from the rest: ")
+    if analysis.model == "logistic regression":
+        return base + ("its Shapley share of McFadden's pseudo-R² over logistic regressions on every combination "
+                       "of drivers (pseudo-R² = 1 − log-likelihood of the model ÷ log-likelihood without drivers). "
+                       "The shares add up to 100%.")
+    return base + (f"its share of R² in a linear probability model (a linear regression of the 0/1 detractor flag), "
+                   f"by the {METHOD_NAMES.get(analysis.method, analysis.method).lower()} method. "
+                   "The shares add up to 100%.")
+
+
+def method_in_words(analysis: DriverAnalysis) -> str:
+    """One sentence on how importance was computed (the long form is ``analysis.notes``)."""
+    if analysis.model == "logistic regression":
+        return ("Shapley value of a logistic model: each driver's average gain in pseudo-R² when it joins every "
+                "combination of the other drivers.")
+    words = _METHOD_SHORT.get(analysis.method, analysis.method)
+    name = METHOD_NAMES.get(analysis.method, analysis.method)
+    if analysis.method == "shapley" and math.isfinite(analysis.sampling_error):
+        words += f" (estimated from random orderings of the drivers; standard error up to {analysis.sampling_error:.2g})"
+    return f"{name}: {words}."
+
+
+def base_sentence(analysis: DriverAnalysis) -> str:
+    """How many respondents the analysis rests on, and how many were left out and why.
+
+    Examples
+    --------
+    "Based on 2,678 of 5,000 respondents: the other 2,322 have no valid 'Likelihood to recommend'
+    or skipped at least one driver (listwise deletion)."
+    """
+    total = analysis.n_total
+    if analysis.missing == "pairwise":
+        return (f"Pairwise deletion: each correlation uses everyone who answered both questions; the smallest base "
+                f"is {analysis.n:,} of {total:,} respondents ({analysis.n_listwise:,} answered the outcome and "
+                "every driver).")
+    left = total - analysis.n
+    if left <= 0:
+        return f"Based on all {total:,} respondents: everyone answered the outcome and every driver."
+    weight = f", or have no weight in '{analysis.weight}'" if analysis.weight else ""
+    return (f"Based on {analysis.n:,} of {total:,} respondents: the other {left:,} have no valid '{analysis.outcome}' "
+            f"or skipped at least one driver{weight} (listwise deletion).")
+
+
+def analysis_warnings(analysis: DriverAnalysis, max_dropped_share: float = LISTWISE_DROP_WARN) -> tuple[str, ...]:
+    """Every warning the page shows: the analysis's own, plus listwise losses and inflated betas.
+
+    Parameters
+    ----------
+    analysis : DriverAnalysis
+        The key driver result.
+    max_dropped_share : float
+        Warn when listwise deletion leaves out more than this share of respondents.
+
+    Returns
+    -------
+    tuple of str
+        The engine's warnings (low n, near-singular matrix, constant drivers, collinearity), then a
+        warning when listwise deletion dropped many respondents (naming the least-answered drivers)
+        and, for the beta method, drivers with a VIF between 5 and 10.
+    """
+    out = list(analysis.warnings)
+    total = analysis.n_total
+    if analysis.missing == "listwise" and total and (total - analysis.n) / total > max_dropped_share:
+        low = sorted(analysis.items, key=lambda i: (i.n_answered, i.driver))[:3]
+        names = ", ".join(f"'{i.driver}' ({i.n_answered:,})" for i in low)
+        out.append(f"Listwise deletion left out {total - analysis.n:,} of {total:,} respondents "
+                   f"({(total - analysis.n) / total:.0%}): only those who answered the outcome and every driver count. "
+                   f"The least-answered drivers are {names}. Leave some out, or switch to pairwise deletion, to use "
+                   "more respondents.")
+    if analysis.method == "beta":
+        mid = [i.driver for i in analysis.items if 5 < i.vif <= 10]
+        if mid:
+            out.append("VIF above 5 for '" + "', '".join(mid) + "': these drivers overlap with others, so their betas "
+                       "are inflated or deflated by the overlap. Prefer the Shapley method for ranking.")
+    return tuple(out)
+
+
+def driver_tiers(analysis: DriverAnalysis) -> tuple[tuple[str, ...], ...]:
+    """Groups of drivers that the bootstrap separates cleanly, most important first.
+
+    Parameters
+    ----------
+    analysis : DriverAnalysis
+        A result with bootstrap intervals.
+
+    Returns
+    -------
+    tuple of tuples of str
+        The ranked drivers cut wherever every driver above the cut is distinguishable (see
+        :func:`distinguishable`) from every driver below it. Drivers in one group are not
+        cleanly separated: some pairs in it cannot be told apart.
+
+    Notes
+    -----
+    A cut after rank k is made when, for all i ≤ k < j, the 95% bootstrap interval of
+    importance_i − importance_j excludes 0.
+    """
+    names = analysis.drivers
+    p = len(names)
+    if p <= 1:
+        return (tuple(names),)
+    D = _distinct_matrix(analysis)
+    cuts = [k for k in range(1, p) if D[:k, k:].all()]
+    bounds = [0, *cuts, p]
+    return tuple(tuple(names[a:b]) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def _distinct_matrix(analysis: DriverAnalysis) -> np.ndarray:
+    pairs = distinguishable(analysis)
+    pos = {d: k for k, d in enumerate(analysis.drivers)}
+    p = len(pos)
+    D = np.zeros((p, p), dtype=bool)
+    for a, b, ok in zip(pairs["driver"], pairs["other"], pairs["distinguishable"]):
+        D[pos[a], pos[b]] = D[pos[b], pos[a]] = bool(ok)
+    return D
+
+
+def _name_group(names: Sequence[str]) -> str:
+    names = [str(n) for n in names]
+    if len(names) == 1:
+        return names[0]
+    if len(names) <= 3:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{names[0]} to {names[-1]}"
+
+
+def _count_word(k: int) -> str:
+    return _NUMBER_WORDS.get(k, f"{k:,}")
+
+
+def describe_tiers(analysis: DriverAnalysis) -> str:
+    """Which drivers the bootstrap can tell apart, in one sentence for a manager.
+
+    Parameters
+    ----------
+    analysis : DriverAnalysis
+        A result with bootstrap intervals.
+
+    Returns
+    -------
+    str
+        E.g. "Ease of doing business is clearly ahead of the rest; Billing accuracy is next,
+        clearly ahead of the drivers after it; the remaining ten (Support responsiveness to
+        Website and portal) overlap, so their order is uncertain."
+
+    Notes
+    -----
+    Groups come from :func:`driver_tiers`. A group "cannot be told apart" when no pair in it is
+    distinguishable; otherwise it "overlaps": some pairs differ, but no clean cut exists.
+    """
+    tiers = driver_tiers(analysis)
+    names = analysis.drivers
+    p = len(names)
+    if p == 1:
+        return f"There is only one driver, {names[0]}."
+    D = _distinct_matrix(analysis)
+    pos = {d: k for k, d in enumerate(names)}
+
+    def apart(tier: Sequence[str]) -> bool:
+        idx = [pos[d] for d in tier]
+        return not D[np.ix_(idx, idx)].any()
+
+    if len(tiers) == 1:
+        if apart(tiers[0]):
+            return (f"None of the {_count_word(p)} drivers can be told apart: their bootstrap intervals overlap, so "
+                    "read the order as uncertain.")
+        return ("No driver stands clearly apart from all those below it: the intervals overlap, so read the ranking "
+                "as approximate.")
+    if len(tiers) == p:
+        return "Every driver is clearly ahead of the next one: the ranking is reliable."
+    parts = []
+    for k, tier in enumerate(tiers):
+        size = len(tier)
+        if k == 0:
+            if size == 1:
+                parts.append(f"{tier[0]} is clearly ahead of the rest")
+            else:
+                subject = _name_group(tier) if size <= 3 else f"the top {_count_word(size)} ({_name_group(tier)})"
+                inner = "but cannot be told apart from each other" if apart(tier) else "in no clear order among themselves"
+                parts.append(f"{subject} are clearly ahead of the rest, {inner}")
+        elif k < len(tiers) - 1:
+            if size == 1:
+                parts.append(f"{tier[0]} is next, clearly ahead of the drivers after it")
+            else:
+                inner = "cannot be told apart" if apart(tier) else "overlap among themselves"
+                parts.append(f"the next {_count_word(size)} ({_name_group(tier)}) {inner} but are clearly ahead of "
+                             "the drivers after them")
+        else:
+            if size == 1:
+                parts.append(f"{tier[0]} is clearly last")
+            else:
+                inner = "cannot be told apart" if apart(tier) else "overlap, so their order is uncertain"
+                parts.append(f"the remaining {_count_word(size)} ({_name_group(tier)}) {inner}")
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:] if text.startswith("the ") else text
+
+
+def headline(analysis: DriverAnalysis, tiers: bool = True) -> str:
+    """The page's answer in one or two sentences: the top drivers, and how clearly they lead.
+
+    Parameters
+    ----------
+    analysis : DriverAnalysis
+        The key driver result.
+    tiers : bool
+        Add :func:`describe_tiers` as a second sentence when the analysis has bootstrap intervals.
+
+    Returns
+    -------
+    str
+        E.g. "Ease of doing business matters most (19% of the importance), followed by Billing
+        accuracy (15%) and Support responsiveness (9%)."
+    """
+    items = analysis.items
+    top = f"{items[0].driver} matters most ({items[0].importance:.0%} of the importance)"
+    if len(items) > 1:
+        rest = [f"{i.driver} ({i.importance:.0%})" for i in items[1:3]]
+        top += ", followed by " + " and ".join(rest)
+    top += "."
+    if tiers and analysis.has_intervals and len(items) > 1:
+        return top + " " + describe_tiers(analysis)
+    return top
+
+
+_TABLE_COLUMNS = {
+    "driver": "Driver", "importance": "Importance", "ci_low": "95% interval from", "ci_high": "95% interval to",
+    "r2_contribution": "Share of R²", "correlation": "Correlation (Pearson)", "spearman": "Correlation (Spearman)",
+    "beta": "Beta (standardised)", "vif": "VIF", "relative_weight": "Relative weight", "mean": "Mean rating",
+    "top_box": "Top-box share", "n_answered": "Answered", "sampling_error": "Sampling error",
+}
+
+
+def importance_table(analysis: DriverAnalysis) -> pd.DataFrame:
+    """The numbers behind the ranked-importance chart, with readable column names.
+
+    Returns
+    -------
+    DataFrame
+        One row per driver, most important first: ``Rank, Driver, Group`` (the bootstrap group
+        from :func:`driver_tiers`, only with intervals), ``Importance`` and its interval (only
+        with intervals), ``Share of R²``, Pearson and Spearman correlations, standardised beta,
+        VIF, relative weight, mean rating, top-box share, respondents who answered, and the
+        sampling error (sampled Shapley only). Shares are fractions (0.19 = 19%).
+    """
+    f = analysis.to_frame()
+    cols = ["driver", "importance", "ci_low", "ci_high", "r2_contribution", "correlation", "spearman", "beta", "vif",
+            "relative_weight", "mean", "top_box", "n_answered", "sampling_error"]
+    if not analysis.has_intervals:
+        cols = [c for c in cols if c not in ("ci_low", "ci_high")]
+    if not f["sampling_error"].notna().any():
+        cols.remove("sampling_error")
+    out = f[cols].rename(columns=_TABLE_COLUMNS)
+    out.insert(0, "Rank", np.arange(1, len(out) + 1))
+    if analysis.has_intervals:
+        group = {d: k + 1 for k, tier in enumerate(driver_tiers(analysis)) for d in tier}
+        out.insert(2, "Group", [group[d] for d in out["Driver"]])
+    return out.reset_index(drop=True)
+
+
+def _spreadsheet_safe(text: object) -> object:
+    """Text a spreadsheet will not run as a formula (a leading =, +, -, @, tab or CR gets a quote)."""
+    if isinstance(text, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def importance_csv(analysis: DriverAnalysis) -> bytes:
+    """The importance table as CSV bytes (UTF-8) for download.
+
+    Returns
+    -------
+    bytes
+        :func:`importance_table` plus ``Outcome, Method, n, R²`` columns (the same on every row),
+        with text that a spreadsheet would run as a formula prefixed by a quote.
+    """
+    t = importance_table(analysis)
+    t["Outcome"] = ("Detractor vs not: " if analysis.outcome_type == "detractor" else "") + analysis.outcome
+    t["Method"] = METHOD_NAMES.get(analysis.method, analysis.method) + (
+        " (logistic)" if analysis.model == "logistic regression" else "")
+    t["n"] = analysis.n
+    t["R²"] = analysis.r2
+    for c in ("Driver", "Outcome"):
+        t[c] = t[c].map(_spreadsheet_safe)
+    return t.to_csv(index=False).encode("utf-8")
+
+
+def performance_matrix(frame: pd.DataFrame, analysis: DriverAnalysis, performance: str = "mean") -> pd.DataFrame:
+    """:func:`importance_performance` with the frame first (the page's cached-call convention).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The responses in view.
+    analysis : DriverAnalysis
+        The key driver result.
+    performance : {"mean", "top_box"}
+        Mean rating or top-box share.
+
+    Returns
+    -------
+    DataFrame
+        See :func:`importance_performance`.
+    """
+    return importance_performance(analysis, frame, performance=performance)
+
+
+@dataclass(frozen=True)
+class LowRaters:
+    """Respondents who rated a driver in the bottom box: the people whose comments to read."""
+
+    driver: str
+    answered: int  # respondents who rated the driver
+    bottom_box: int  # of those, rated it in the bottom box
+    detractors: int  # of the bottom box, detractors (0–6); 0 without a loyalty column
+    with_comment: int  # of the bottom box, left a non-empty comment; 0 without a comments column
+    box_low: float  # bottom-box range, e.g. 1–2 of a 1–5 scale
+    box_high: float
+    has_loyalty: bool = True
+    has_comments: bool = True
+
+    def sentence(self) -> str:
+        """The counts in one sentence ("612 of 4,845 respondents who rated ... gave it 1–2 ...")."""
+        text = (f"{self.bottom_box:,} of {self.answered:,} respondents who rated {self.driver} gave it "
+                f"{self.box_low:g}–{self.box_high:g} (the bottom box)")
+        extra = []
+        if self.has_loyalty:
+            extra.append(f"{self.detractors:,} of them are detractors")
+        if self.has_comments:
+            extra.append(f"{self.with_comment:,} left a comment")
+        return text + ("; " + " and ".join(extra) if extra else "") + "."
+
+
+def low_raters(frame: pd.DataFrame, driver: str, loyalty: str | None = None,
+               comments: str | None = None) -> LowRaters:
+    """Count the respondents who rated a driver in the bottom box, as the Comments page will read them.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The responses in view.
+    driver : str
+        The driver rating column.
+    loyalty : str, optional
+        The 0–10 loyalty column, to count detractors (0–6) among low raters.
+    comments : str, optional
+        The comments column, to count low raters who left a comment.
+
+    Returns
+    -------
+    LowRaters
+        Unweighted counts (these are people to read, not estimates).
+
+    Notes
+    -----
+    The bottom box is :func:`bottom_box_mask`'s: 1–2 of a 1–5 or 1–7 scale, 0–6 of 0–10.
+    """
+    mask = bottom_box_mask(frame, driver).to_numpy()
+    x = _numeric(frame, driver, "driver")
+    sc = _infer_scale(x)
+    lo, hi = (sc[0], _box_cuts(*sc)[0]) if sc else (math.nan, math.nan)
+    det = 0
+    if loyalty:
+        y = _numeric(frame, loyalty, "loyalty")
+        det = int((mask & np.isfinite(y) & (y <= 6)).sum())
+    com = 0
+    if comments:
+        text = frame[comments].astype("string").str.strip()
+        com = int((mask & text.fillna("").ne("").to_numpy(dtype=bool)).sum())
+    return LowRaters(driver=driver, answered=int(np.isfinite(x).sum()), bottom_box=int(mask.sum()), detractors=det,
+                     with_comment=com, box_low=lo, box_high=hi, has_loyalty=bool(loyalty),
+                     has_comments=bool(comments))

@@ -220,3 +220,27 @@ def segment_importance_chart(result: DriversBySegment, height: int | None = None
     note = (f"Faded columns ({', '.join(pooled)}) have fewer than {result.min_n:,} complete answers and show the "
             "pooled result" if pooled else "")
     return _with_subtitle(finish(chart, title, n=result.pooled.n), title, [base_n_subtitle(result.pooled.n), note])
+
+
+def picked_driver(selection: object, drivers: tuple[str, ...] | list[str]) -> str | None:
+    """The driver a click selected, from the selection state Streamlit returns for a chart.
+
+    Parameters
+    ----------
+    selection : mapping
+        ``state.selection`` of ``st.altair_chart(..., on_select="rerun")``: ``{"driver_pick": [{"driver":
+        "Billing accuracy"}, ...]}`` (an empty list or no entry when nothing is selected).
+    drivers : sequence of str
+        The drivers on the chart; a selected value that is not one of them is ignored.
+
+    Returns
+    -------
+    str or None
+        The first selected driver, or None.
+    """
+    points = selection.get(PICK) if hasattr(selection, "get") else None
+    for point in points or []:
+        name = point.get("driver") if hasattr(point, "get") else None
+        if name is not None and str(name) in drivers:
+            return str(name)
+    return None
