@@ -741,3 +741,111 @@ def validate_leading_indicators(survey: pd.DataFrame, metrics: pd.DataFrame, *, 
     return LeadingIndicators(period=period, max_lag=int(max_lag), primary_level=PRIMARY_LEVEL, lags=lags,
                              verdicts=verdicts, periods=table, n_responses=n_responses,
                              n_matched=int(matched.sum()), warnings=tuple(warnings))
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs from other pages and files
+# ---------------------------------------------------------------------------------------------
+
+
+def indicators_from_root_causes(root_causes) -> list[str]:
+    """Names of the leading-indicator metrics chosen in the 5 Whys, in order, without repeats.
+
+    Parameters
+    ----------
+    root_causes : list of dict or None
+        The Root cause page's work: one dict per 5 Whys, each may hold ``indicator: {"name": ...}``
+        (a plain string is accepted too). Anything else is ignored.
+
+    Returns
+    -------
+    list of str
+        Stripped, non-empty names, first mention first.
+
+    Examples
+    --------
+    >>> indicators_from_root_causes([{"indicator": {"name": " Invoice accuracy "}}, {"theme": "x"},
+    ...                              {"indicator": {"name": "Invoice accuracy"}}, None])
+    ['Invoice accuracy']
+    """
+    if not isinstance(root_causes, (list, tuple)):
+        return []
+    names: list[str] = []
+    for item in root_causes:
+        if not isinstance(item, dict):
+            continue
+        ind = item.get("indicator")
+        name = ind.get("name") if isinstance(ind, dict) else ind
+        if isinstance(name, str) and name.strip() and name.strip() not in names:
+            names.append(name.strip())
+    return names
+
+
+@dataclass(frozen=True)
+class MetricsLayout:
+    """A guess of how an operational-metrics file is laid out (the page's default choices).
+
+    Attributes
+    ----------
+    id_col : str or None
+        Customer id column.
+    period_col : str or None
+        Month, quarter or date column.
+    metric_cols : tuple of str
+        Wide format: the numeric metric columns.
+    metric_col, value_col : str or None
+        Long format: metric-name and value columns (both set when the file looks long).
+    """
+
+    id_col: str | None
+    period_col: str | None
+    metric_cols: tuple[str, ...]
+    metric_col: str | None = None
+    value_col: str | None = None
+
+    @property
+    def long(self) -> bool:
+        """True when the file looks long (one row per customer, period and metric)."""
+        return self.metric_col is not None and self.value_col is not None
+
+
+def guess_metrics_layout(metrics: pd.DataFrame, id_hint: str | None = None) -> MetricsLayout:
+    """Guess the id, period and metric columns of an operational-metrics file.
+
+    Parameters
+    ----------
+    metrics : pandas.DataFrame
+        The metrics file as read.
+    id_hint : str, optional
+        The survey's customer id column name: a column with the same name (any case) is the id.
+
+    Returns
+    -------
+    MetricsLayout
+        Id: the column named like ``id_hint``, else the first whose name has the word "id",
+        "account", "customer" or "client". Period: the first with the word "month", "period",
+        "quarter" or "date". Long format when a text column is named "metric"/"kpi"/"measure" and a
+        numeric one "value"; otherwise wide, with every other numeric column as a metric.
+    """
+    cols = [str(c) for c in metrics.columns]
+    low = {c: c.lower() for c in cols}
+
+    def first(words: tuple[str, ...], exclude: tuple[str | None, ...] = ()) -> str | None:
+        for c in cols:
+            if c not in exclude and any(re.search(rf"(?<![a-z]){w}(?![a-z])", low[c]) for w in words):
+                return c
+        return None
+
+    id_col = None
+    if id_hint:
+        id_col = next((c for c in cols if low[c] == id_hint.strip().lower()), None)
+    id_col = id_col or first(("id", "account", "customer", "client"))
+    period_col = first(("month", "period", "quarter", "date"), (id_col,))
+    numeric = [c for c in cols if c not in (id_col, period_col)
+               and pd.api.types.is_numeric_dtype(metrics[c].dtype) and not pd.api.types.is_bool_dtype(metrics[c].dtype)]
+    metric_col = next((c for c in cols if c not in (id_col, period_col) and c not in numeric
+                       and low[c] in ("metric", "kpi", "measure", "metric name", "indicator")), None)
+    value_col = next((c for c in numeric if low[c] in ("value", "metric value", "amount")), None)
+    if metric_col and value_col:
+        return MetricsLayout(id_col, period_col, (), metric_col, value_col)
+    return MetricsLayout(id_col, period_col, tuple(numeric))

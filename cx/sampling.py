@@ -22,6 +22,7 @@ uploaded customer list (`base_from_customers`) or from sizes typed in (`base_fro
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -510,6 +511,37 @@ def _merge_last_wave(base: pd.DataFrame, last_wave: pd.DataFrame) -> pd.DataFram
     lw = lw.drop_duplicates("stratum")
     merged = base.drop(columns=["p", "d"]).merge(lw, on="stratum", how="left")
     return merged
+
+
+def with_last_wave(base: pd.DataFrame, last_wave: pd.DataFrame | None) -> pd.DataFrame:
+    """Attach last wave's promoter and detractor shares to a customer base, by stratum label.
+
+    Parameters
+    ----------
+    base : pandas.DataFrame
+        Customer base per stratum (``stratum``, ``N``; ``p``, ``d`` are replaced), e.g. from
+        `base_from_sizes`.
+    last_wave : pandas.DataFrame or None
+        Output of `last_wave_shares` (``stratum``, ``p``, ``d``). None removes the shares: every
+        stratum then uses the worst case.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``stratum``, ``N``, ``p``, ``d`` sorted by stratum; ``p`` and ``d`` are NaN for
+        strata that last wave does not cover (the worst case is used for them).
+
+    Examples
+    --------
+    >>> base = pd.DataFrame({"stratum": ["A", "B"], "N": [100, 50]})
+    >>> lw = pd.DataFrame({"stratum": ["A"], "p": [0.5], "d": [0.2]})
+    >>> with_last_wave(base, lw)["p"].tolist()
+    [0.5, nan]
+    """
+    tab = _validate_base(base)
+    if last_wave is None:
+        return _finish_base(tab.assign(p=np.nan, d=np.nan))
+    return _finish_base(_merge_last_wave(tab, last_wave))
 
 
 def base_from_sizes(sizes: pd.DataFrame, stratum_col: str = "stratum", size_col: str = "N",
@@ -1292,6 +1324,10 @@ class Representativeness:
         """The per-stratum table (a copy)."""
         return self.strata.copy()
 
+    def stratum_weights(self) -> dict[str, float]:
+        """Weight per stratum label, for strata with respondents (what `cx.ui.use_stratum_weights` takes)."""
+        return {str(s): float(w) for s, w in zip(self.strata["stratum"], self.strata["weight"]) if math.isfinite(w)}
+
     def to_dict(self) -> dict:
         """JSON-ready summary: the ``weights`` section of ``analyze`` when a base is given."""
         def num(v: float, k: int = 4) -> float | None:
@@ -1399,3 +1435,323 @@ def representativeness(survey: pd.DataFrame, strata_cols: Sequence[str] | str, b
     }).astype({"stratum": "string"})
     return Representativeness(strata=strata, weights=weights, chi2=stat, dof=dof, p_value=p_value, n=n,
                               n_effective=n_eff, n_unmatched=n_unmatched, warnings=tuple(warnings))
+
+
+def post_stratified_nps(survey: pd.DataFrame, loyalty_col: str, strata_cols: Sequence[str] | str,
+                        base: pd.DataFrame):
+    """NPS of the survey weighted by its post-stratification weights against the customer base.
+
+    Parameters
+    ----------
+    survey : pandas.DataFrame
+        The cleaned survey frame.
+    loyalty_col : str
+        The 0-10 likelihood-to-recommend column.
+    strata_cols : str or sequence of str
+        The survey's strata columns.
+    base : pandas.DataFrame
+        Customer base per stratum (``stratum``, ``N``).
+
+    Returns
+    -------
+    cx.nps.NpsResult
+        The weighted NPS, with the Kish effective sample size in its interval (respondents whose
+        stratum is not in the base are left out).
+
+    Notes
+    -----
+    The same weights as `representativeness` (``w_h = (N_h / N) / (n_h / n)``), applied by
+    `cx.nps.nps_summary`: what every page shows once these weights are in use.
+    """
+    from cx.nps import nps_summary
+
+    _check_columns(survey, [loyalty_col], "Loyalty")
+    rep = representativeness(survey, strata_cols, base)
+    weight = "__post_stratification_weight__"
+    return nps_summary(survey[[loyalty_col]].assign(**{weight: rep.weights}), loyalty_col, weight)
+
+
+def last_wave_overall(last_wave: pd.DataFrame | None) -> tuple[float | None, float | None]:
+    """Overall promoter and detractor shares from last wave's per-stratum table.
+
+    Parameters
+    ----------
+    last_wave : pandas.DataFrame or None
+        Output of `last_wave_shares` (``n``, ``p``, ``d`` per stratum).
+
+    Returns
+    -------
+    tuple of float or None
+        ``(p, d)`` pooled over all strata (``sum(n_h p_h) / sum(n_h)``), i.e. the shares among all
+        of last wave's valid answers; ``(None, None)`` (worst case) without last wave or answers.
+
+    Examples
+    --------
+    >>> lw = pd.DataFrame({"stratum": ["A", "B"], "n": [30, 10], "p": [0.5, 0.1], "d": [0.2, 0.6]})
+    >>> last_wave_overall(lw)
+    (0.4, 0.3)
+    """
+    if last_wave is None or len(last_wave) == 0:
+        return None, None
+    _check_columns(last_wave, ["n", "p", "d"], "Last wave")
+    n = last_wave["n"].to_numpy(dtype=float)
+    ok = (n > 0) & np.isfinite(last_wave["p"].to_numpy(dtype=float))
+    if not ok.any():
+        return None, None
+    total = n[ok].sum()
+    p = float((n[ok] * last_wave["p"].to_numpy(dtype=float)[ok]).sum() / total)
+    d = float((n[ok] * last_wave["d"].to_numpy(dtype=float)[ok]).sum() / total)
+    return round(p, 12), round(d, 12)
+
+
+# ---------------------------------------------------------------------------------------------
+# The whole plan in one call (the CLI's `sample` command), and the download
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class SamplePlan:
+    """Sample size, allocation and (optionally) the draw for one customer list.
+
+    Attributes
+    ----------
+    strata_cols : tuple of str
+        Columns that define the strata.
+    base : pandas.DataFrame
+        Customer base per stratum (``stratum``, ``N``, ``p``, ``d``).
+    size : SampleSizePlan
+        Completes a simple random sample would need for the target margin of error.
+    allocation : SampleAllocation
+        Completes, margins and invitations per stratum for the stratified design.
+    draw : SampleDraw or None
+        The customers drawn, when a draw was asked for.
+    """
+
+    strata_cols: tuple[str, ...]
+    base: pd.DataFrame
+    size: SampleSizePlan
+    allocation: SampleAllocation
+    draw: SampleDraw | None = None
+
+    def to_dict(self) -> dict:
+        """JSON-ready plan: ``strata``, ``population``, ``sample_size``, ``allocation``, ``draw``."""
+        return {"strata": list(self.strata_cols), "population": self.allocation.population,
+                "sample_size": self.size.to_dict(), "allocation": self.allocation.to_dict(),
+                "draw": None if self.draw is None else self.draw.to_dict()}
+
+
+def plan_sample(customers: pd.DataFrame, strata_cols: Sequence[str] | str, *, moe_points: float = 5.0,
+                method: str = "neyman", minimum: int = 0, response_rate: float | None = None,
+                confidence: float = 0.95, id_col: str | None = None, last_wave: pd.DataFrame | None = None,
+                draw: bool = True, seed: int | None = None, exclude_recent_days: int | None = None,
+                last_surveyed_col: str | None = None, today: str | pd.Timestamp | None = None) -> SamplePlan:
+    """Plan the next wave from a customer list: sample size, allocation and the seeded draw.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        One row per customer with the strata columns.
+    strata_cols : str or sequence of str
+        Columns that define the strata.
+    moe_points : float
+        Target overall NPS margin of error at the confidence level, in points.
+    method, minimum, response_rate, confidence
+        As in `allocate_sample`.
+    id_col : str, optional
+        Customer id column (ids must be unique; makes the draw independent of row order).
+    last_wave : pandas.DataFrame, optional
+        Output of `last_wave_shares` on last wave's survey with the same strata; without it the
+        worst case is used.
+    draw : bool
+        Draw the sample (True) or only plan it.
+    seed, exclude_recent_days, last_surveyed_col, today
+        As in `draw_sample`.
+
+    Returns
+    -------
+    SamplePlan
+        The same numbers the Sampling page shows for these inputs.
+
+    Notes
+    -----
+    ``size`` is `nps_sample_size` with last wave's pooled shares (`last_wave_overall`) and the
+    finite-population correction for the whole list; ``allocation`` is `allocate_sample` sized for
+    the same target margin under the stratified design; ``draw`` is `draw_sample` of the
+    allocation's invitations.
+    """
+    cols = (strata_cols,) if isinstance(strata_cols, str) else tuple(strata_cols)
+    base = base_from_customers(customers, cols, id_col, last_wave)
+    p, d = last_wave_overall(last_wave)
+    size = nps_sample_size(moe_points, p, d, population=int(base["N"].sum()), confidence=confidence)
+    allocation = allocate_sample(base, moe_points=moe_points, method=method, minimum=minimum,
+                                 response_rate=response_rate, confidence=confidence)
+    drawn = None
+    if draw:
+        drawn = draw_sample(customers, cols, allocation, seed, exclude_recent_days=exclude_recent_days,
+                            last_surveyed_col=last_surveyed_col, today=today, id_col=id_col)
+    return SamplePlan(strata_cols=cols, base=base, size=size, allocation=allocation, draw=drawn)
+
+
+def base_weights(survey: pd.DataFrame, customers: pd.DataFrame, strata_cols: Sequence[str] | str,
+                 id_col: str | None = None) -> Representativeness:
+    """Representativeness and post-stratification weights of a survey against a customer list.
+
+    Parameters
+    ----------
+    survey : pandas.DataFrame
+        The cleaned survey frame.
+    customers : pandas.DataFrame
+        The customer base, one row per customer, with the same strata columns.
+    strata_cols : str or sequence of str
+        Columns that define the strata in both files.
+    id_col : str, optional
+        Customer id column of the list (checked for duplicates).
+
+    Returns
+    -------
+    Representativeness
+        `representativeness` against `base_from_customers` (the ``weights`` section of
+        ``analyze --base``).
+    """
+    return representativeness(survey, strata_cols, base_from_customers(customers, strata_cols, id_col))
+
+
+#: A cell starting with one of these is read as a formula by spreadsheet programs.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells (and column names) that a spreadsheet would run as a formula with ``'``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any table about to be exported.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy in which every text value beginning with ``=``, ``+``, ``-``, ``@``, a tab or a
+        carriage return starts with an apostrophe instead; numbers, dates and other text unchanged.
+
+    Notes
+    -----
+    CSV injection (OWASP): a customer name such as ``=HYPERLINK(...)`` would otherwise run when the
+    file is opened in Excel or LibreOffice. Numeric columns are left numeric (a negative number is
+    not text).
+
+    Examples
+    --------
+    >>> neutralise_formulas(pd.DataFrame({"a": ["=1+1", "ok", "-x"]}))["a"].tolist()
+    ["'=1+1", 'ok', "'-x"]
+    """
+    def fix(value):
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) else value
+
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if not (pd.api.types.is_string_dtype(s.dtype) or pd.api.types.is_object_dtype(s.dtype)):
+            continue
+        if isinstance(s.dtype, pd.StringDtype):
+            hit = s.str.startswith(FORMULA_PREFIXES).fillna(False).to_numpy(dtype=bool)
+            if hit.any():
+                out[col] = s.mask(hit, "'" + s)
+        else:
+            out[col] = s.map(fix)
+    return out.rename(columns=lambda c: fix(c) if isinstance(c, str) else c)
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """A table as CSV bytes that open safely in a spreadsheet.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table (written without its index).
+
+    Returns
+    -------
+    bytes
+        UTF-8 with a byte-order mark (so Excel reads accents), formulas neutralised by
+        `neutralise_formulas`.
+    """
+    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+@dataclass(frozen=True)
+class CustomerColumns:
+    """A guess of a customer list's columns (the Sampling page's default choices).
+
+    Attributes
+    ----------
+    id_col : str or None
+        Customer id column.
+    strata : tuple of str
+        Suggested strata columns: the survey's segment columns found in the list (the first one,
+        usually the business unit, when several are).
+    candidates : tuple of str
+        Columns that can define strata: text columns with 2 to 200 distinct values.
+    last_surveyed_col : str or None
+        Column with the date each customer was last surveyed.
+    """
+
+    id_col: str | None
+    strata: tuple[str, ...]
+    candidates: tuple[str, ...]
+    last_surveyed_col: str | None
+
+
+def guess_customer_columns(customers: pd.DataFrame, id_hint: str | None = None,
+                           segments: Sequence[str] = ()) -> CustomerColumns:
+    """Guess the id, strata and last-surveyed columns of a customer list.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        The customer list as read.
+    id_hint : str, optional
+        The survey's customer id column name: a column with the same name (any case) is the id.
+    segments : sequence of str
+        The survey's segment columns, in order.
+
+    Returns
+    -------
+    CustomerColumns
+        Id: named like ``id_hint``, else the first column with the word "id", "account",
+        "customer" or "client" whose values are unique. Strata candidates: text columns (not the
+        id) with 2 to 200 distinct values, plus the survey's segments. Suggested strata: the first
+        survey segment present in the list, else the first candidate. Last surveyed: the first column
+        whose name mentions "surveyed" or "last contact".
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"Account ID": ["a", "b", "c"], "Business unit": ["X", "Y", "X"],
+    ...                       "Last surveyed": ["2026-01-02", "", ""]})
+    >>> guess_customer_columns(frame, "account id", ["Region", "Business unit"])
+    CustomerColumns(id_col='Account ID', strata=('Business unit',), candidates=('Business unit',), last_surveyed_col='Last surveyed')
+    """
+    cols = [str(c) for c in customers.columns]
+    low = {c: c.lower() for c in cols}
+    id_col = None
+    if id_hint:
+        id_col = next((c for c in cols if low[c] == id_hint.strip().lower()), None)
+    if id_col is None:
+        for c in cols:
+            if re.search(r"(?<![a-z])(id|account|customer|client)(?![a-z])", low[c]) and \
+                    not customers[c].duplicated().any():
+                id_col = c
+                break
+    last = next((c for c in cols if "surveyed" in low[c] or "last contact" in low[c]), None)
+    candidates = []
+    for c in cols:
+        if c in (id_col, last):
+            continue
+        s = customers[c]
+        if pd.api.types.is_numeric_dtype(s.dtype) and c not in segments:
+            continue
+        if c in segments or 2 <= s.nunique(dropna=True) <= 200:
+            candidates.append(c)
+    in_list = [s for s in segments if s in candidates]
+    strata = tuple(in_list[:1]) if in_list else tuple(candidates[:1])
+    return CustomerColumns(id_col=id_col, strata=strata, candidates=tuple(candidates), last_surveyed_col=last)
