@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -741,3 +742,163 @@ def test_importance_performance_chart():
     assert any(t["field"] == "driver" for t in points["encoding"]["tooltip"])
     assert len(texts) == 5  # four quadrant names and the driver labels
     assert "mean importance (25.0%)" in spec["title"]["subtitle"][1]
+
+
+# ─── the Key drivers page: groups in words, tables, outcomes, low raters, chart picks ──────────
+
+
+def _tiered_analysis() -> kda.DriverAnalysis:
+    """Five drivers whose bootstrap importances are straight lines in one resample index u.
+
+    With u = linspace(-1, 1, 40): A − B = 0.05 + 0.10u and C − D = D − E = ±(0.05 + 0.10u) cross
+    zero inside their 2.5–97.5 percentiles (u ≈ ±0.95), so those pairs cannot be told apart; every
+    pair across {A, B} | {C, D, E} and the pair C − E = 0.10 stay away from zero.
+    """
+    u = np.linspace(-1, 1, 40)
+    boot = np.column_stack([0.40 + 0.05 * u, 0.35 - 0.05 * u, 0.15 + 0.05 * u, 0.10 - 0.05 * u, 0.05 + 0.05 * u])
+    imp = [0.40, 0.33, 0.15, 0.07, 0.05]
+    items = tuple(kda.DriverImportance(driver=d, importance=v, r2_contribution=v / 2, correlation=0.5, spearman=0.4,
+                                       mean=3.0, top_box=0.4, beta=0.2, vif=1.5, relative_weight=v / 2,
+                                       n_answered=100 - 10 * k, ci_low=v - 0.05, ci_high=v + 0.05)
+                  for k, (d, v) in enumerate(zip("ABCDE", imp)))
+    return kda.DriverAnalysis(method="shapley", outcome="LTR", n=80, r2=0.5, items=items, n_total=100, n_listwise=80,
+                              n_boot=40, seed=0, boot_importance=boot)
+
+
+def test_driver_tiers_cut_only_where_every_pair_across_differs():
+    a = _tiered_analysis()
+    pairs = kda.distinguishable(a).set_index(["driver", "other"])["distinguishable"]
+    assert not pairs[("A", "B")] and not pairs[("C", "D")] and not pairs[("D", "E")]
+    assert pairs[("C", "E")] and pairs[("B", "C")] and pairs[("A", "E")]
+    assert kda.driver_tiers(a) == (("A", "B"), ("C", "D", "E"))
+    assert kda.describe_tiers(a) == ("A and B are clearly ahead of the rest, but cannot be told apart from each other; "
+                                     "the remaining three (C, D and E) overlap, so their order is uncertain.")
+
+
+def test_describe_tiers_single_groups_and_edge_cases():
+    """Four drivers 0.4/0.3/0.2/0.1 with bootstrap noise ±0.01: every neighbour differs."""
+    u = np.linspace(-1, 1, 40)
+    clear = dataclasses.replace(_analysis({"A": 0.4, "B": 0.3, "C": 0.2, "D": 0.1}),
+                                boot_importance=np.column_stack([m + 0.01 * u for m in (0.4, 0.3, 0.2, 0.1)]))
+    assert kda.driver_tiers(clear) == (("A",), ("B",), ("C",), ("D",))
+    assert kda.describe_tiers(clear) == "Every driver is clearly ahead of the next one: the ranking is reliable."
+    # A clear of the rest, then B, then C and D together
+    mixed = dataclasses.replace(clear, boot_importance=np.column_stack(
+        [0.4 + 0.01 * u, 0.3 + 0.01 * u, 0.15 + 0.05 * u, 0.15 - 0.05 * u]))
+    assert kda.describe_tiers(mixed) == ("A is clearly ahead of the rest; B is next, clearly ahead of the drivers after "
+                                         "it; the remaining two (C and D) cannot be told apart.")
+    same = dataclasses.replace(clear, boot_importance=np.column_stack([0.25 + s * 0.05 * u for s in (1, -1, 1, -1)]))
+    assert kda.driver_tiers(same) == (("A", "B", "C", "D"),)
+    assert kda.describe_tiers(same).startswith("None of the four drivers can be told apart")
+    last = dataclasses.replace(clear, boot_importance=np.column_stack(
+        [0.3 + 0.05 * u, 0.3 - 0.05 * u, 0.3 + 0.05 * u, 0.1 + 0.01 * u]))
+    assert kda.describe_tiers(last) == ("A, B and C are clearly ahead of the rest, but cannot be told apart from each "
+                                        "other; D is clearly last.")
+    with pytest.raises(CxInputError, match="bootstrap"):
+        kda.driver_tiers(_analysis({"A": 0.6, "B": 0.4}))
+    assert kda.describe_tiers(dataclasses.replace(_analysis({"A": 1.0}), boot_importance=np.ones((5, 1)))) == (
+        "There is only one driver, A.")
+
+
+def test_headline_names_the_top_drivers():
+    a = _tiered_analysis()
+    assert kda.headline(a, tiers=False) == "A matters most (40% of the importance), followed by B (33%) and C (15%)."
+    assert kda.headline(a).endswith("overlap, so their order is uncertain.")
+    plain = _analysis({"A": 0.6, "B": 0.4})
+    assert kda.headline(plain) == "A matters most (60% of the importance), followed by B (40%)."
+
+
+def test_importance_table_and_csv():
+    a = _tiered_analysis()
+    t = kda.importance_table(a)
+    assert list(t.columns[:6]) == ["Rank", "Driver", "Group", "Importance", "95% interval from", "95% interval to"]
+    assert list(t["Rank"]) == [1, 2, 3, 4, 5] and list(t["Group"]) == [1, 1, 2, 2, 2]
+    assert list(t["Importance"]) == [0.40, 0.33, 0.15, 0.07, 0.05]
+    assert "Sampling error" not in t.columns
+    plain = kda.importance_table(_analysis({"A": 0.6, "B": 0.4}))
+    assert "Group" not in plain.columns and "95% interval from" not in plain.columns
+    evil = dataclasses.replace(a, items=(dataclasses.replace(a.items[0], driver="=HYPERLINK(1)"), *a.items[1:]),
+                               boot_importance=None)
+    text = kda.importance_csv(evil).decode("utf-8")
+    lines = text.splitlines()
+    assert lines[0].startswith("Rank,Driver,Importance,Share of R²,") and lines[0].endswith(",Outcome,Method,n,R²")
+    assert lines[1].startswith("1,'=HYPERLINK(1),0.4,0.2,")
+    assert lines[1].endswith(",LTR,Shapley value (share of R²),80,0.5")
+    assert len(lines) == 6
+
+
+def test_base_sentence_and_listwise_warning():
+    """100 respondents, 80 used: 20% left out (no warning at the 30% default, one at 10%)."""
+    a = _tiered_analysis()
+    assert kda.base_sentence(a) == ("Based on 80 of 100 respondents: the other 20 have no valid 'LTR' or skipped at "
+                                    "least one driver (listwise deletion).")
+    assert kda.analysis_warnings(a) == ()
+    (w,) = kda.analysis_warnings(a, max_dropped_share=0.1)
+    assert w.startswith("Listwise deletion left out 20 of 100 respondents (20%)")
+    assert "'E' (60), 'D' (70), 'C' (80)" in w
+    pw = dataclasses.replace(a, missing="pairwise", n=90, n_listwise=80)
+    assert kda.base_sentence(pw).startswith("Pairwise deletion: each correlation uses everyone who answered both")
+    assert "90 of 100 respondents (80 answered" in kda.base_sentence(pw)
+    assert kda.analysis_warnings(pw, max_dropped_share=0.0) == ()
+    everyone = dataclasses.replace(a, n=100)
+    assert kda.base_sentence(everyone) == ("Based on all 100 respondents: everyone answered the outcome and every "
+                                           "driver.")
+    beta = dataclasses.replace(a, method="beta", items=(dataclasses.replace(a.items[0], vif=7.0), *a.items[1:]))
+    assert any("VIF above 5 for 'A'" in w for w in kda.analysis_warnings(beta))
+
+
+def test_outcome_choices_and_definitions():
+    f = pd.DataFrame({"LTR": [9.0, 3], "Overall": [4.0, 2], "Billing": [1.0, 5], "Region": ["a", "b"],
+                      "Revenue": [10.0, 20], "Empty": [np.nan, np.nan], "W": [1.0, 2]})
+    opts = kda.outcome_options(f, "LTR", "Overall", exclude=["Billing", "W"])
+    assert opts == ["Overall", "LTR", kda.DETRACTOR_OUTCOME, "Revenue"]
+    assert kda.outcome_options(f, None, "Overall", exclude=["Billing"]) == ["Overall", "LTR", "Revenue", "W"]
+    assert kda.resolve_outcome(kda.DETRACTOR_OUTCOME, "LTR") == ("LTR", "detractor")
+    assert kda.resolve_outcome("Overall", "LTR") == ("Overall", "numeric")
+    with pytest.raises(CxInputError, match="loyalty column"):
+        kda.resolve_outcome(kda.DETRACTOR_OUTCOME, None)
+    assert kda.outcome_label(kda.DETRACTOR_OUTCOME, "LTR") == "Detractor vs not (0–6 on LTR)"
+    assert kda.outcome_label("LTR", "LTR") == "LTR (loyalty score)"
+    assert kda.outcome_label("Overall", "LTR") == "Overall"
+    assert kda.default_method(15) == "shapley" and kda.default_method(16) == "relative_weights"
+    df = _survey()
+    names = ["Billing", "Delivery", "Support", "Price"]
+    logit = kda.key_drivers(df, names, "LTR", "shapley", outcome_type="detractor")
+    assert "McFadden's pseudo-R²" in kda.outcome_definition(logit)
+    assert kda.outcome_definition(logit).startswith("The outcome is whether a respondent is a detractor (0–6 on 'LTR')")
+    lpm = kda.key_drivers(df, names, "LTR", "relative_weights", outcome_type="detractor")
+    assert "linear probability model" in kda.outcome_definition(lpm)
+    assert kda.method_in_words(logit).startswith("Shapley value of a logistic model")
+    assert kda.method_in_words(kda.key_drivers(df, names, "LTR", "beta")).startswith("Standardised betas, with VIF:")
+
+
+def test_low_raters_counts_by_hand():
+    """Ratings 1,2,3,5,–,2 on 1–5: bottom box (1–2) rows 0, 1, 5; detractors there: scores 3 and 6;
+    comments there: only 'bad' (blank and whitespace do not count)."""
+    f = pd.DataFrame({"Billing": [1.0, 2, 3, 5, np.nan, 2], "LTR": [3.0, 8, 2, 10, 5, 6],
+                      "Comment": pd.array(["bad", "", "x", None, "y", "  "], dtype="string")})
+    low = kda.low_raters(f, "Billing", "LTR", "Comment")
+    assert (low.answered, low.bottom_box, low.detractors, low.with_comment) == (5, 3, 2, 1)
+    assert (low.box_low, low.box_high) == (1.0, 2.0)
+    assert low.sentence() == ("3 of 5 respondents who rated Billing gave it 1–2 (the bottom box); 2 of them are "
+                              "detractors and 1 left a comment.")
+    bare = kda.low_raters(f, "Billing")
+    assert bare.sentence() == "3 of 5 respondents who rated Billing gave it 1–2 (the bottom box)."
+    assert kda.low_raters(f.assign(LTR=[0.0, 10, 2, 10, 5, 6]), "LTR").bottom_box == 4
+
+
+def test_performance_matrix_is_importance_performance_frame_first():
+    analysis = _analysis({"A": 0.4, "B": 0.3, "C": 0.2, "D": 0.1})
+    frame = pd.DataFrame({"A": [1.0, 3, 2, 2], "B": [5.0, 3, 4, 4], "C": [4.0, 4, 4, np.nan], "D": [2.0, 2, 2, 2]})
+    pd.testing.assert_frame_equal(kda.performance_matrix(frame, analysis, "top_box"),
+                                  kda.importance_performance(analysis, frame, performance="top_box"))
+
+
+def test_picked_driver_reads_the_chart_selection():
+    drivers = ("Billing", "Delivery")
+    assert charts.picked_driver({"driver_pick": [{"driver": "Delivery"}]}, drivers) == "Delivery"
+    assert charts.picked_driver({"driver_pick": []}, drivers) is None
+    assert charts.picked_driver({}, drivers) is None
+    assert charts.picked_driver(None, drivers) is None
+    assert charts.picked_driver({"driver_pick": [{"driver": "Elsewhere"}, {"driver": "Billing"}]}, drivers) == "Billing"
+    assert charts.picked_driver({"driver_pick": [{"quadrant": "Keep"}]}, drivers) is None
