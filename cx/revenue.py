@@ -98,6 +98,7 @@ def _numeric(frame: pd.DataFrame, column: str | pd.Series, what: str) -> np.ndar
 def _prepare(frame: pd.DataFrame, loyalty: str | pd.Series, revenue: str | pd.Series,
              weights: pd.Series | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """NPS codes, revenue (0 where unusable) and the usable-revenue mask."""
+    revenue, weights = _resolve(frame, revenue, weights)
     codes = _nps_codes(_numeric(frame, loyalty, "loyalty"))
     rev = _numeric(frame, revenue, "revenue")
     if weights is not None:
@@ -260,9 +261,10 @@ def revenue_by_group(frame: pd.DataFrame, loyalty: str | pd.Series, revenue: str
         The cleaned survey (loyalty float64 0–10, NaN when missing).
     loyalty : str or pandas.Series
         The likelihood-to-recommend column.
-    revenue : str or pandas.Series
-        The annual revenue column (float64, NaN when unknown), or a Series aligned with the rows
-        such as the one `assumed_revenue` returns.
+    revenue : str, pandas.Series or RevenueBasis
+        The annual revenue column (float64, NaN when unknown), a Series aligned with the rows
+        such as the one `assumed_revenue` returns, or a `RevenueBasis` (column or assumptions,
+        and extrapolation weights when it has base sizes).
     weights : pandas.Series, optional
         Extrapolation weights (`extrapolation_weights`): each respondent's revenue is multiplied
         by its weight, so the sums estimate the whole customer base.
@@ -295,6 +297,7 @@ def revenue_by_group(frame: pd.DataFrame, loyalty: str | pd.Series, revenue: str
     >>> (s.total, s.detractors, s.passives, s.promoters, s.unscored)
     (180.0, 50.0, 0.0, 100.0, 30.0)
     """
+    revenue, weights = _resolve(frame, revenue, weights)
     codes, rev, has = _prepare(frame, loyalty, revenue, weights)
     idx = codes.astype(np.intp) + 1  # 0 = unscored, 1 detractor, 2 passive, 3 promoter
     counts, with_rev = _group_counts(idx, has, 4)
@@ -687,6 +690,361 @@ def _weights_from_codes(codes: np.ndarray, uniques: pd.Index, rev: np.ndarray,
 
 
 # --------------------------------------------------------------------------------------------
+# Where revenue comes from
+# --------------------------------------------------------------------------------------------
+
+def _pairs(mapping: Mapping[str, float] | None) -> tuple[tuple[str, float], ...]:
+    """A mapping as sorted (str, float) pairs, blanks dropped, so equal inputs compare (and cache) equal."""
+    out = []
+    for k, v in (mapping or {}).items():
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        out.append((str(k), float(v)))
+    return tuple(sorted(out))
+
+
+def _money_list(pairs: Sequence[tuple[str, float]], currency: str | None, limit: int = 8) -> str:
+    shown = [f"{k} {fmt.money_exact(v, currency) if currency is not None else fmt.count(v)}" for k, v in pairs[:limit]]
+    return ", ".join(shown) + (f" and {len(pairs) - limit} more" if len(pairs) > limit else "")
+
+
+@dataclass(frozen=True)
+class RevenueBasis:
+    """Where each respondent's annual revenue comes from, and whether sums cover the whole base.
+
+    Pass it as ``revenue`` to `revenue_by_group`, `clv_by_group`, `value_by_segment`,
+    `value_by_theme` or `value_by_driver`: the revenue is then the mapped column, or the user's
+    assumptions (`assumed_revenue`), and with base sizes every sum is extrapolated to the whole
+    customer base (`extrapolation_weights`). Build it with `RevenueBasis.build`.
+
+    Attributes
+    ----------
+    column : str, optional
+        The mapped annual revenue column; when given, the assumptions are not used.
+    average : float, optional
+        Assumed average annual revenue per customer.
+    segment : str, optional
+        The segment column ``per_segment`` refers to.
+    per_segment : tuple of (str, float)
+        Assumed average annual revenue per customer for some values of ``segment``.
+    base_segment : str, optional
+        The segment column ``base_size`` refers to.
+    base_size : tuple of (str, float)
+        Customers in the whole base per value of ``base_segment``; empty = respondents only.
+    """
+
+    column: str | None = None
+    average: float | None = None
+    segment: str | None = None
+    per_segment: tuple[tuple[str, float], ...] = ()
+    base_segment: str | None = None
+    base_size: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.column is None and self.average is None and not self.per_segment:
+            raise CxInputError("Map a revenue column on the Data page, or give an average annual revenue per "
+                               "customer (or one per segment value).")
+        if self.per_segment and not self.segment:
+            raise CxInputError("Revenue per segment needs the segment column it refers to.")
+        if self.base_size and not self.base_segment:
+            raise CxInputError("Customer-base sizes need the segment column they refer to.")
+
+    @classmethod
+    def build(cls, column: str | None = None, average: float | None = None, segment: str | None = None,
+              per_segment: Mapping[str, float] | None = None, base_segment: str | None = None,
+              base_size: Mapping[str, float] | None = None) -> RevenueBasis:
+        """A basis from plain values (dicts as saved with the workspace; blanks dropped).
+
+        With a ``column``, the assumptions are ignored: measured revenue wins. Without
+        ``base_size`` (or with an empty one) the figures are for the respondents only.
+        """
+        if column:
+            average, segment, per_segment = None, None, None
+        pairs = _pairs(per_segment) if segment else ()
+        sizes = _pairs(base_size) if base_segment else ()
+        avg = None if average is None or (isinstance(average, float) and math.isnan(average)) else float(average)
+        return cls(column=column or None, average=avg, segment=segment if pairs else None, per_segment=pairs,
+                   base_segment=base_segment if sizes else None, base_size=sizes)
+
+    @property
+    def is_assumed(self) -> bool:
+        """True when revenue comes from the user's assumptions, not a column."""
+        return self.column is None
+
+    @property
+    def is_extrapolated(self) -> bool:
+        """True when sums are scaled up to the whole customer base."""
+        return bool(self.base_size)
+
+    def respondents_only(self) -> RevenueBasis:
+        """The same revenue, without extrapolation."""
+        return RevenueBasis(self.column, self.average, self.segment, self.per_segment)
+
+    def revenue(self, frame: pd.DataFrame) -> str | pd.Series:
+        """The revenue to sum: the column's name, or the assumed revenue per respondent."""
+        if self.column is not None:
+            return self.column
+        return assumed_revenue(frame, self.segment, self.average, dict(self.per_segment) or None)
+
+    def weights(self, frame: pd.DataFrame) -> pd.Series | None:
+        """Extrapolation weights (`extrapolation_weights`), or None for respondents only."""
+        if not self.is_extrapolated:
+            return None
+        return extrapolation_weights(frame, self.base_segment, self.revenue(frame), dict(self.base_size))
+
+    def describe(self, currency: str = "$") -> str:
+        """Where the revenue comes from, in plain sentences (for the page and the talking points).
+
+        Examples
+        --------
+        >>> RevenueBasis.build(average=50_000).describe()
+        'Revenue is assumed, not measured: $50,000 a year per customer.'
+        """
+        if self.column is not None:
+            text = f"Revenue is each respondent's annual revenue from the column \"{self.column}\"."
+        elif self.per_segment:
+            listed = _money_list(self.per_segment, currency)
+            rest = (f"; {fmt.money_exact(self.average, currency)} for every other customer"
+                    if self.average is not None else "")
+            text = (f"Revenue is assumed, not measured: a year per customer by {self.segment}, "
+                    f"{listed}{rest}.")
+        else:
+            text = f"Revenue is assumed, not measured: {fmt.money_exact(self.average, currency)} a year per customer."
+        if self.is_extrapolated:
+            text += (f" Figures are extrapolated to the whole customer base from the number of customers per "
+                     f"{self.base_segment} ({_money_list(self.base_size, None)}), assuming the respondents of "
+                     "each represent it; NPS and counts stay those of the respondents.")
+        return text
+
+
+def _resolve(frame: pd.DataFrame, revenue, weights: pd.Series | None) -> tuple[str | pd.Series, pd.Series | None]:
+    """Revenue and weights from a `RevenueBasis` (anything else passes through)."""
+    if not isinstance(revenue, RevenueBasis):
+        return revenue, weights
+    basis_weights = revenue.weights(frame)
+    if basis_weights is not None and weights is not None:
+        raise CxInputError("Give extrapolation weights or a basis with customer-base sizes, not both.")
+    return revenue.revenue(frame), basis_weights if basis_weights is not None else weights
+
+
+def segment_inputs(frame: pd.DataFrame, segment: str, saved: Mapping[str, float] | None = None,
+                   column: str = "value") -> pd.DataFrame:
+    """A table to type one number per segment value into (assumed revenue, customers in the base).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The cleaned survey (its values of ``segment`` become the rows).
+    segment : str
+        The segment column.
+    saved : mapping of str to float, optional
+        Numbers already entered, by segment value.
+    column : str
+        Name of the number column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``value`` (the segment value, text), ``respondents`` and ``column`` (the saved number,
+        NaN when none), most respondents first.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"Unit": ["A", "B", "B", None]})
+    >>> segment_inputs(f, "Unit", {"A": 10.0}, "customers").to_dict("list")
+    {'value': ['B', 'A'], 'respondents': [2, 1], 'customers': [nan, 10.0]}
+    """
+    counts = _series(frame, segment, "segment").dropna().astype("str").value_counts(sort=False)
+    table = pd.DataFrame({"value": counts.index.astype("object"), "respondents": counts.to_numpy(dtype=np.int64)})
+    table = table.sort_values(["respondents", "value"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    saved = {str(k): v for k, v in (saved or {}).items()}
+    table[column] = [float(saved[v]) if saved.get(v) is not None else np.nan for v in table["value"]]
+    return table
+
+
+def merge_segment_inputs(saved: Mapping[str, float] | None, table: pd.DataFrame, column: str = "value") -> dict:
+    """The saved numbers per segment value, updated from an edited `segment_inputs` table.
+
+    A blank cell removes the value; values not in the table (filtered out of view) are kept.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"value": ["A", "B"], "n": [1.0, float("nan")]})
+    >>> merge_segment_inputs({"B": 5.0, "C": 7.0}, t, "n")
+    {'C': 7.0, 'A': 1.0}
+    """
+    out = {str(k): float(v) for k, v in (saved or {}).items() if v is not None}
+    for value, number in zip(table["value"], table[column], strict=True):
+        key = str(value)
+        if number is None or pd.isna(number):
+            out.pop(key, None)
+        else:
+            out[key] = float(number)
+    return out
+
+
+def extrapolation_problem(spec, segment: str) -> str | None:
+    """Why the respondents in view cannot be scaled up to the base sizes of ``segment`` (None when they can).
+
+    Parameters
+    ----------
+    spec : cx.filters.FilterSpec
+        The shared filter.
+    segment : str
+        The segment column the base sizes are given for.
+
+    Returns
+    -------
+    str or None
+        A plain sentence, or None.
+
+    Notes
+    -----
+    Extrapolation scales each segment value's respondents up to all its customers. A filter on
+    the same column, or on dates, keeps whole values (or a period of them): still representative.
+    A filter on another column keeps only part of each value, so scaling it up to the value's
+    whole base would overstate it.
+    """
+    others = [col for col, _ in getattr(spec, "segments", ()) if col != segment]
+    if getattr(spec, "core_growth", False) and getattr(spec, "icp", ()):
+        others.append("core-growth customers")
+    if not others:
+        return None
+    return (f"The filter ({', '.join(others)}) keeps only part of each {segment}: scaling it up to all "
+            f"customers of each {segment} would overstate the money. Filter on {segment} only (or clear the "
+            "filter) to extrapolate.")
+
+
+# --------------------------------------------------------------------------------------------
+# Raising a driver: the driver model's estimate for a range of rises
+# --------------------------------------------------------------------------------------------
+
+def rating_steps(values: pd.Series | np.ndarray) -> list[float]:
+    """Rises to offer for a driver: half points up to the scale's span (whole points on 0–10).
+
+    Examples
+    --------
+    >>> rating_steps(pd.Series([1, 3, 5]))
+    [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]
+    """
+    x = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype="float64")
+    x = x[np.isfinite(x)]
+    span = float(x.max() - x.min()) if len(x) else 0.0
+    if span <= 0:
+        return []
+    step = 0.5 if span <= 6 else 1.0
+    return [step * k for k in range(1, int(math.floor(span / step + 1e-9)) + 1)]
+
+
+@dataclass(frozen=True)
+class DriverResponse:
+    """The driver model's estimate (`cx.drivers.predicted_outcome_change`) for each rise of one driver.
+
+    Computed once per driver, so a slider over the rises is a lookup, never a refit.
+    """
+
+    driver: str
+    changes: tuple  # cx.drivers.PredictedChange, one per rise, smallest first
+
+    @property
+    def deltas(self) -> list[float]:
+        """The rises computed, in rating points."""
+        return [c.delta for c in self.changes]
+
+    def at(self, delta: float):
+        """The estimate for the computed rise closest to ``delta``."""
+        if not self.changes:
+            raise CxInputError(f"No rise of {self.driver!r} was computed.")
+        return min(self.changes, key=lambda c: abs(c.delta - float(delta)))
+
+    def feasible_deltas(self, summary: RevenueSummary | ClvSummary, to: str = "passive") -> list[float]:
+        """Rises whose predicted NPS change the survey can carry (`driver_change_value` does not refuse).
+
+        A rise of Δ NPS points moves Δ/100 × n detractors to passives (half as many to promoters):
+        never more than the survey's detractors.
+        """
+        out = []
+        for c in self.changes:
+            if not math.isfinite(c.nps_change):
+                continue
+            try:
+                driver_change_value(summary, c.nps_change, to=to)
+            except CxInputError:
+                continue
+            out.append(c.delta)
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per rise: delta, mean_shift, nps_change, promoter_change, detractor_change, n."""
+        return pd.DataFrame([{"delta": c.delta, "mean_shift": c.mean_shift, "nps_change": c.nps_change,
+                              "promoter_change": c.promoter_change, "detractor_change": c.detractor_change,
+                              "n": c.n} for c in self.changes],
+                            columns=["delta", "mean_shift", "nps_change", "promoter_change", "detractor_change", "n"])
+
+
+def driver_response(frame: pd.DataFrame, drivers: Sequence[str], loyalty: str, driver: str,
+                    weight: str | None = None, deltas: Sequence[float] | None = None) -> DriverResponse:
+    """Model estimate of the NPS change for each rise of one driver's rating.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The cleaned survey.
+    drivers : sequence of str
+        All driver columns of the model.
+    loyalty : str
+        The 0–10 likelihood-to-recommend column (the model's outcome).
+    driver : str
+        The driver to raise.
+    weight : str, optional
+        Respondent weight column.
+    deltas : sequence of float, optional
+        Rises in rating points (default: `rating_steps` of the driver's answers).
+
+    Returns
+    -------
+    DriverResponse
+
+    Raises
+    ------
+    CxInputError
+        When the model cannot be fitted (see `cx.drivers.predicted_outcome_change`).
+
+    Notes
+    -----
+    Each rise calls `cx.drivers.predicted_outcome_change`: linear models of the score and of the
+    promoter and detractor shares on all drivers; ratings are capped at the top of the scale.
+    An association, not a causal promise: label it a model estimate.
+    """
+    from cx.drivers import predicted_outcome_change
+
+    steps = rating_steps(_series(frame, driver, "driver")) if deltas is None else [float(d) for d in deltas]
+    changes = tuple(predicted_outcome_change(frame, list(drivers), loyalty, driver, d, weight=weight)
+                    for d in sorted(steps))
+    return DriverResponse(driver=driver, changes=changes)
+
+
+def headline(summary: ClvSummary, currency: str = "$") -> str:
+    """What the loyalty gap is worth, in one line for the top of the page.
+
+    Examples
+    --------
+    >>> s = RevenueSummary.from_counts(40, 22, 38, promoters=700e6, passives=300e6, detractors=612.4e6)
+    >>> headline(clv_summary(s))
+    'The loyalty gap is worth $612.4M a year: detractors hold 38% of the $1.6B revenue, $265.4M in lifetime value.'
+    """
+    rev = summary.revenue
+    money = lambda x: fmt.money(x, currency)  # noqa: E731
+    share = fmt.share(rev.detractor_share) if rev.total else "–"
+    base = " across the whole customer base" if rev.extrapolated else ""
+    text = (f"The loyalty gap is worth {money(rev.detractors)} a year{base}: detractors hold {share} of the "
+            f"{money(rev.total)} revenue")
+    if not summary.assumptions.quick:
+        text += f", {money(summary.detractors)} in lifetime value"
+    return text + "."
+
+
+# --------------------------------------------------------------------------------------------
 # Value by segment, theme and driver
 # --------------------------------------------------------------------------------------------
 
@@ -735,6 +1093,7 @@ def value_by_segment(frame: pd.DataFrame, loyalty: str | pd.Series, revenue: str
     value_at_risk_s = detractor_revenue_s × gross margin × r_D / (1 + d − r_D).
     """
     a = assumptions or ClvAssumptions()
+    revenue, weights = _resolve(frame, revenue, weights)
     if base_size is not None and weights is not None:
         raise CxInputError("Give base sizes or extrapolation weights, not both.")
     seg_codes, uniques = pd.factorize(_series(frame, segment, "segment"), use_na_sentinel=True)
@@ -780,9 +1139,10 @@ def value_by_theme(frame: pd.DataFrame, themes: pd.DataFrame, loyalty: str | pd.
     ----------
     frame : pandas.DataFrame
         The cleaned survey.
-    themes : pandas.DataFrame
+    themes : pandas.DataFrame or cx.themes.CodedComments
         Coded comments: one boolean column per theme, rows aligned with ``frame`` (True = the
-        respondent's comment mentions the theme; NA counts as False).
+        respondent's comment mentions the theme; NA counts as False), or the `CodedComments`
+        whose ``to_frame()`` gives that matrix.
     loyalty : str or pandas.Series
         The 0–10 likelihood-to-recommend column.
     revenue : str or pandas.Series
@@ -811,6 +1171,8 @@ def value_by_theme(frame: pd.DataFrame, themes: pd.DataFrame, loyalty: str | pd.
     can mention several themes, so the rows do not add up to the detractors' total.
     """
     a = assumptions or ClvAssumptions()
+    if not isinstance(themes, pd.DataFrame) and hasattr(themes, "to_frame"):
+        themes = themes.to_frame()  # cx.themes.CodedComments
     if len(themes) != len(frame):
         raise CxInputError(
             f"The coded themes have {len(themes):,} rows but the survey has {len(frame):,}: code the "
@@ -1193,7 +1555,7 @@ def driver_change_value(summary: RevenueSummary | ClvSummary, nps_change: float,
 def talking_points(summary: RevenueSummary | ClvSummary, assumptions: ClvAssumptions | None = None,
                    what_if: ConversionWhatIf | RetentionWhatIf | DriverWhatIf
                    | Sequence[ConversionWhatIf | RetentionWhatIf | DriverWhatIf] | None = None,
-                   currency: str = "$") -> list[str]:
+                   currency: str = "$", notes: Sequence[str] = ()) -> list[str]:
     """The figures and their assumptions as a few plain sentences, ready to paste into a deck.
 
     Parameters
@@ -1206,6 +1568,9 @@ def talking_points(summary: RevenueSummary | ClvSummary, assumptions: ClvAssumpt
         What-ifs to put in words.
     currency : str
         Currency symbol for `cx.fmt.money`.
+    notes : sequence of str, optional
+        Sentences about where the figures come from (`RevenueBasis.describe`, the filter in
+        view), placed right after the revenue figures.
 
     Returns
     -------
@@ -1233,6 +1598,7 @@ def talking_points(summary: RevenueSummary | ClvSummary, assumptions: ClvAssumpt
               f"({share_of_total(rev.detractors)} of the {money(rev.total)} total)."]
     points.append(f"Promoters hold {money(rev.promoters)} ({share_of_total(rev.promoters)}) and passives "
                   f"{money(rev.passives)} ({share_of_total(rev.passives)}).")
+    points.extend(str(n) for n in notes if n)
     if clv is not None and not a.quick:
         points.append(f"In lifetime value, detractors represent {money(clv.detractors)} and promoters "
                       f"{money(clv.promoters)}, at a {_pct(a.gross_margin)} gross margin and a "

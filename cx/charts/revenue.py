@@ -25,6 +25,7 @@ _MEASURES = {
     "value": "Lifetime value",
     "revenue_low": "Revenue of low raters (annual)",
     "revenue_at_risk": "Revenue of low-rating detractors (annual)",
+    "value_low": "Lifetime value of low raters",
 }
 
 
@@ -151,6 +152,35 @@ def value_by_theme_chart(table: pd.DataFrame, measure: str = "detractor_revenue"
         Named selection ``revenue_theme`` on the field ``theme``.
     """
     return _bar_chart(table, "theme", measure, currency, title, "revenue_theme", "Theme", n, top)
+
+
+def value_by_driver_chart(table: pd.DataFrame, measure: str = "revenue_low", currency: str = "$",
+                          title: str = "Revenue of customers rating each driver low", n: int | None = None,
+                          top: int | None = 15) -> alt.TopLevelMixin:
+    """Bars of the revenue (or lifetime value) of low raters per driver; click a bar to select the driver.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of `cx.revenue.value_by_driver`.
+    measure : str
+        "revenue_low" (default), "revenue_at_risk" (low raters who are detractors), "value_low"
+        or "value_at_risk".
+    currency : str
+        Currency symbol.
+    title : str
+        Chart title.
+    n : int, optional
+        Base n for the subtitle.
+    top : int, optional
+        Show only the largest drivers (15 by default; None for all).
+
+    Returns
+    -------
+    altair.LayerChart
+        Named selection ``revenue_driver`` on the field ``driver``.
+    """
+    return _bar_chart(table, "driver", measure, currency, title, "revenue_driver", "Driver", n, top)
 
 
 def waterfall_data(summary: RevenueSummary | ClvSummary, what_if: ConversionWhatIf | None = None,
