@@ -1324,6 +1324,22 @@ class Representativeness:
         """The per-stratum table (a copy)."""
         return self.strata.copy()
 
+    def largest_gaps(self) -> tuple[dict | None, dict | None]:
+        """The most over- and the most under-represented stratum (rows of ``strata`` as dicts).
+
+        Returns
+        -------
+        tuple of dict or None
+            ``(over, under)``: the stratum with the largest positive ``difference`` (respondent
+            share minus base share) and the one with the most negative; None when no stratum is
+            over (or under) represented.
+        """
+        tab = self.strata
+        diff = tab["difference"].to_numpy(dtype=float)
+        over = tab.iloc[int(np.nanargmax(diff))].to_dict() if np.any(diff > 0) else None
+        under = tab.iloc[int(np.nanargmin(diff))].to_dict() if np.any(diff < 0) else None
+        return over, under
+
     def stratum_weights(self) -> dict[str, float]:
         """Weight per stratum label, for strata with respondents (what `cx.ui.use_stratum_weights` takes)."""
         return {str(s): float(w) for s, w in zip(self.strata["stratum"], self.strata["weight"]) if math.isfinite(w)}
