@@ -19,6 +19,7 @@ answer; patterns RE2 cannot run (look-around, back-references) and Unicode-sensi
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
@@ -1785,6 +1786,17 @@ def verbatims(frame: pd.DataFrame, coded: CodedComments, theme: str, comment_col
     hit = coded.theme_mask(theme) & coded.non_empty
     pos = np.flatnonzero(hit)
     text = _frame_column(frame, coded, comment_col)
+    if loyalty_col:
+        score = _loyalty(frame, coded, loyalty_col)[pos]
+    else:
+        score = np.full(pos.size, np.nan)
+    # Sort and cut first, so masking and matching run only on the rows returned.
+    if order != "original" and pos.size:
+        key = score if order == "detractors first" else -score
+        ranks = np.lexsort((np.arange(pos.size), np.where(np.isnan(key), np.inf, key)))
+        pos, score = pos[ranks], score[ranks]
+    if limit is not None:
+        pos, score = pos[: max(int(limit), 0)], score[: max(int(limit), 0)]
     out = pd.DataFrame(index=coded.index[pos])
     comments = pd.Series(text.to_numpy(dtype=object, na_value=None)[pos], index=out.index, dtype="str")
     if mask_personal:
@@ -1792,10 +1804,6 @@ def verbatims(frame: pd.DataFrame, coded: CodedComments, theme: str, comment_col
 
         comments = mask_personal_data(comments)
     out["comment"] = comments
-    if loyalty_col:
-        score = _loyalty(frame, coded, loyalty_col)[pos]
-    else:
-        score = np.full(pos.size, np.nan)
     out["score"] = score
     out["nps_group"] = pd.Series(_nps_groups(score), index=out.index, dtype="str")
     if sentiment is not None:
@@ -1811,18 +1819,19 @@ def verbatims(frame: pd.DataFrame, coded: CodedComments, theme: str, comment_col
         out[col] = _frame_column(frame, coded, col).to_numpy(dtype=object)[pos]
     j = coded.themes.index(theme)
     rx = _compile(coded.patterns[j])
-    out["matched_words"] = pd.Series(
-        [", ".join(dict.fromkeys(m.group(0) for m in rx.finditer(t) if m.group(0))) if isinstance(t, str) else ""
-         for t in comments], index=out.index, dtype="str")
+    seen: dict[str, str] = {}  # survey exports repeat comments: match each distinct text once
+
+    def matched(t) -> str:
+        if not isinstance(t, str):
+            return ""
+        if t not in seen:
+            seen[t] = ", ".join(dict.fromkeys(m.group(0) for m in rx.finditer(t) if m.group(0)))
+        return seen[t]
+
+    out["matched_words"] = pd.Series([matched(t) for t in comments], index=out.index, dtype="str")
     sub = coded.matrix[pos]
     names = np.array(coded.themes, dtype=object)
     out["themes"] = pd.Series(["; ".join(names[row]) for row in sub], index=out.index, dtype="str")
-    if order != "original" and len(out):
-        key = score if order == "detractors first" else -score
-        ranks = np.lexsort((np.arange(pos.size), np.where(np.isnan(key), np.inf, key)))
-        out = out.iloc[ranks]
-    if limit is not None:
-        out = out.head(int(limit))
     return out
 
 
@@ -2447,3 +2456,130 @@ def theme_suggestions(frame: pd.DataFrame, coded: CodedComments, comment_col: st
     ['portal login']
     """
     return suggest_themes(_frame_column(frame, coded, comment_col), coded, **kwargs)
+
+
+def codebook_version(codebook: pd.DataFrame | Mapping[str, str]) -> str:
+    """A short fingerprint of a codebook's content (changes whenever a theme, pattern or parent does).
+
+    Parameters
+    ----------
+    codebook : pandas.DataFrame or mapping
+        The codebook.
+
+    Returns
+    -------
+    str
+        12 hexadecimal characters (BLAKE2b of :func:`codebook_to_csv`).
+
+    Notes
+    -----
+    The app keys its codebook editor on it, so an edited codebook opens a fresh editor.
+
+    References
+    ----------
+    RFC 7693, BLAKE2.
+
+    Examples
+    --------
+    >>> codebook_version({"Price": "price"}) == codebook_version(pd.DataFrame({"theme": ["Price"], "pattern": ["price"]}))
+    True
+    """
+    import hashlib
+
+    return hashlib.blake2b(codebook_to_csv(codebook), digest_size=6).hexdigest()
+
+
+def verbatim_markdown(verbatim_table: pd.DataFrame, patterns, escape, *, theme: str | None = None,
+                      segment_cols: Sequence[str] = (), limit: int | None = None) -> list[str]:
+    r"""Verbatims as markdown list items: score, NPS group, sentiment, segments, then the highlighted comment.
+
+    Parameters
+    ----------
+    verbatim_table : pandas.DataFrame
+        From :func:`verbatims` (columns ``comment``, ``score``, ``nps_group``, optionally
+        ``sentiment`` and the segment columns).
+    patterns : CodedComments, pandas.DataFrame or mapping
+        As :func:`matched_spans`.
+    escape : callable
+        Escapes markdown in customer text (the app passes ``cx.ui.escape_md``); applied to every
+        piece of the comment and to every label.
+    theme : str, optional
+        Highlight only this theme's matches.
+    segment_cols : sequence of str
+        Segment columns to show after the labels.
+    limit : int, optional
+        First rows only.
+
+    Returns
+    -------
+    list of str
+        ``"- *7/10 · Passive · negative · EMEA*: comment with **matched** words"`` per row.
+
+    Notes
+    -----
+    The only markup is the list dash, the italic labels and the bold matches (see
+    :func:`highlight_markdown`); everything from the data is escaped.
+
+    References
+    ----------
+    CommonMark spec 0.31.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"comment": ["Late again"], "score": [3.0], "nps_group": ["Detractor"], "bu": ["A_1"]})
+    >>> verbatim_markdown(t, {"D": "late"}, lambda s: s.replace("_", "\\_"), segment_cols=["bu"])
+    ['- *3/10 · Detractor · A\\_1*: **Late** again']
+    """
+    rows = verbatim_table if limit is None else verbatim_table.head(int(limit))
+    out = []
+    for rec in rows.to_dict("records"):
+        score = rec.get("score")
+        labels = ["no score" if score is None or pd.isna(score) else f"{score:.0f}/10"]
+        for col in ("nps_group", "sentiment", *segment_cols):
+            value = rec.get(col)
+            if value is not None and not pd.isna(value) and str(value):
+                labels.append(str(value))
+        text = highlight_markdown(rec.get("comment"), patterns, escape, theme=theme)
+        out.append(f"- *{escape(' · '.join(labels))}*: {text}")
+    return out
+
+
+def bind_coding(fn, coded: CodedComments):
+    """Bind a coding to a frame-first function, for caches that key on arguments.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(frame, coded, *args, **kwargs)``, e.g. :func:`comments_view` or :func:`verbatims`.
+    coded : CodedComments
+        The coding to pass as ``fn``'s second argument.
+
+    Returns
+    -------
+    callable
+        ``g(frame, coding_key, *args, **kwargs) = fn(frame, coded, *args, **kwargs)``, carrying
+        ``fn``'s name (``__module__``, ``__qualname__``). ``coding_key`` is not used by ``g``.
+
+    Notes
+    -----
+    Streamlit's cache cannot hash a :class:`CodedComments` (it fails on the pandas ``Index``), so
+    the app caches ``g`` instead, with a ``coding_key`` that identifies the coding: the codebook's
+    :func:`codebook_version` and the scope the coding was cut to. Two calls with the same key
+    must be given the same coding, or the cache returns the other one's result.
+
+    References
+    ----------
+    Python documentation, ``functools.update_wrapper``.
+
+    Examples
+    --------
+    >>> coded = code_comments(pd.Series(["late"]), {"Delivery": "late"})
+    >>> g = bind_coding(lambda frame, c, theme: int(c.theme_mask(theme).sum()), coded)
+    >>> g(None, "v1", "Delivery")
+    1
+    """
+    def bound(frame, coding_key, *args, **kwargs):
+        return fn(frame, coded, *args, **kwargs)
+
+    functools.update_wrapper(bound, fn)
+    return bound

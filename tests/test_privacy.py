@@ -94,3 +94,56 @@ def test_series_masking_edge_cases():
     clean = pd.Series(["no digits here", "none"])
     assert mask_personal_data(clean).tolist() == clean.tolist()
     assert mask_text(None) is None
+
+
+# ------------------------------------------------------------------------------------------
+# Safe CSV exports: personal data masked, spreadsheet formulas neutralised (OWASP "CSV Injection")
+# ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("=HYPERLINK(\"http://evil\",\"x\")", "'=HYPERLINK(\"http://evil\",\"x\")"),
+    ("+1+2", "'+1+2"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tcmd", "'\tcmd"), ("\rcmd", "'\rcmd"),
+    ("late = bad", "late = bad"), ("", ""), ("'quoted", "'quoted"),
+])
+def test_neutralise_formula(cell, expected):
+    from cx.privacy import neutralise_formula
+
+    assert neutralise_formula(cell) == expected
+
+
+def test_neutralise_formula_leaves_non_text_alone():
+    from cx.privacy import neutralise_formula
+
+    assert neutralise_formula(None) is None and neutralise_formula(-3) == -3
+
+
+def test_safe_csv_masks_neutralises_and_keeps_numbers():
+    """Text cells masked then neutralised; negative numbers stay numbers; header names neutralised."""
+    import io
+
+    from cx.privacy import safe_csv
+
+    frame = pd.DataFrame({
+        "comment": ["=cmd|' /C calc'!A0", "mail a.b@example.com", None, "-late again", "+1 (312) 555-0187"],
+        "score": [-1.5, 9.0, np.nan, 3.0, 0.0],
+        "examples": [("=x", "ok"), ("call 020 7946 0958",), (), None, ("a",)],
+        "=danger": ["x", "y", "z", "w", "v"],
+    })
+    out = safe_csv(frame)
+    assert out.startswith("\ufeff".encode())
+    back = pd.read_csv(io.BytesIO(out), encoding="utf-8-sig", keep_default_na=False)
+    assert back.columns.tolist() == ["comment", "score", "examples", "'=danger"]
+    assert back["comment"].tolist() == ["'=cmd|' /C calc'!A0", "mail [email]", "", "'-late again", "[phone]"]
+    assert back["score"].astype(str).tolist() == ["-1.5", "9.0", "", "3.0", "0.0"]
+    assert back["examples"].tolist() == ["'=x; ok", "call [phone]", "", "", "a"]
+    raw = safe_csv(frame, mask=False, bom=False)
+    assert not raw.startswith("\ufeff".encode())
+    assert b"a.b@example.com" in raw and b"'=cmd" in raw
+
+
+def test_safe_csv_index_and_string_dtypes():
+    from cx.privacy import safe_csv
+
+    frame = pd.DataFrame({"c": pd.Series(["@x", "ok"], dtype="str", index=pd.Index(["=a", "b"], name="row"))})
+    assert safe_csv(frame, index=True, bom=False) == b"row,c\n'=a,'@x\nb,ok\n"
+    assert safe_csv(pd.DataFrame({"c": pd.Series([], dtype="str")}), bom=False) == b"c\n"

@@ -699,3 +699,247 @@ def test_compare_vital_few_errors():
         compare_vital_few({})
     with pytest.raises(CxInputError):
         compare_vital_few({"mentions": a}, baseline="revenue")
+
+
+# ------------------------------------------------------------------------------------------
+# Comments page helpers (scope, view, highlighting, editor, suggestions)
+# ------------------------------------------------------------------------------------------
+
+def test_comment_scope_combines_group_segment_and_driver_mask():
+    """FRAME scores 3, 5, 9, 10, 6, 2, 0: detractors rows 0, 1, 4, 5, 6; passives none; promoters 2, 3.
+    EU rows 0, 2, 4, 6. Detractors in EU: 0, 4, 6; with a driver mask keeping rows 4-6: 4, 6."""
+    from cx.themes import comment_scope
+
+    coded = code_comments(FRAME["comment"], FBOOK)
+    assert comment_scope(FRAME, coded).tolist() == [True] * 7
+    assert np.flatnonzero(comment_scope(FRAME, coded, "ltr", "detractors")).tolist() == [0, 1, 4, 5, 6]
+    assert np.flatnonzero(comment_scope(FRAME, coded, "ltr", "Promoters")).tolist() == [2, 3]
+    assert not comment_scope(FRAME, coded, "ltr", "passives").any()
+    assert np.flatnonzero(comment_scope(FRAME, coded, "ltr", "detractors", "region", "EU")).tolist() == [0, 4, 6]
+    driver = pd.Series([False, False, False, False, True, True, True], index=FRAME.index)
+    assert np.flatnonzero(comment_scope(FRAME, coded, "ltr", "detractors", "region", "EU", driver)).tolist() == [4, 6]
+    # a mask Series is aligned on the index; rows it does not list are dropped
+    sub = coded.subset((FRAME["region"] == "EU").to_numpy())  # rows 0, 2, 4, 6
+    assert comment_scope(FRAME, sub, driver_mask=driver.iloc[[6, 4]]).tolist() == [False, False, True, True]
+    with pytest.raises(CxInputError, match="loyalty"):
+        comment_scope(FRAME, coded, group="detractors")
+    with pytest.raises(CxInputError, match="Unknown NPS group"):
+        comment_scope(FRAME, coded, "ltr", "fans")
+    with pytest.raises(CxInputError, match="value"):
+        comment_scope(FRAME, coded, segment="region")
+    with pytest.raises(CxInputError, match="rows"):
+        comment_scope(FRAME, coded, driver_mask=np.ones(3, dtype=bool))
+
+
+def test_segment_values_and_available_weightings():
+    from cx.themes import available_weightings, segment_values
+
+    assert segment_values(FRAME, "region") == ["EU", "US"]
+    assert segment_values(pd.DataFrame({"s": pd.Series(["b", None, "a"], dtype="str")}), "s") == ["a", "b"]
+    with pytest.raises(CxInputError):
+        segment_values(FRAME, "nope")
+    assert available_weightings(None, None) == ("mentions",)
+    assert available_weightings("ltr", "rev") == WEIGHTINGS
+    assert available_weightings(None, "rev") == ("mentions", "revenue")
+
+
+def test_comments_view_scopes_and_compares_weightings():
+    """Detractors in FRAME who comment: rows 0 (late), 1 (invoice), 4 (price), 6 (invoice late) of the
+    5 detractors (row 5 is empty). Mentions: Billing 2, Delivery 2, Price 1 → shares 0.4, 0.4, 0.2;
+    cumulative 0.4, 0.8 → Billing and Delivery vital (tie broken by name). Every commenter is a detractor,
+    so the detractor-mentions Pareto equals it. Net sentiment: Billing rows 1 (neg), 6 (pos) → 0;
+    Delivery rows 0 (neg), 6 (pos) → 0; Price row 4 (neg) → −100."""
+    from cx.themes import comments_view
+
+    coded = code_comments(FRAME["comment"], FBOOK)
+    labels = pd.Series(["negative", "negative", "positive", "positive", "negative", None, "positive"])
+    cv = comments_view(FRAME, coded, loyalty_col="ltr", revenue_col="revenue", group="detractors",
+                       sentiment=labels)
+    assert cv.respondents == 5 and cv.comments == 4 and cv.coverage == 1.0
+    assert tuple(cv.paretos) == WEIGHTINGS
+    assert items(cv.paretos["mentions"]) == [("Billing", 2, 0.4, 0.4, True), ("Delivery", 2, 0.4, 0.8, True),
+                                             ("Price", 1, 0.2, 1.0, False)]
+    assert cv.paretos["detractor mentions"].vital_few == ("Billing", "Delivery")
+    assert cv.themes_mentioned == ("Billing", "Delivery", "Price") and cv.count("Price") == 1
+    assert cv.count("Nope") == 0
+    t = cv.table("mentions")
+    assert t.columns.tolist() == ["theme", "count", "share", "cumulative_share", "vital_few", "net_sentiment"]
+    assert t["net_sentiment"].tolist() == [0.0, 0.0, -100.0]
+    assert "weight" in cv.table("revenue").columns
+    assert cv.shift.baseline == "mentions" and cv.notes == ()
+    # the whole frame without a loyalty column: mentions only
+    everyone = comments_view(FRAME, coded)
+    assert tuple(everyone.paretos) == ("mentions",) and everyone.respondents == 7 and everyone.sentiment is None
+    # a weighting that fails on the data is left out, with the reason
+    bad = FRAME.assign(revenue=[-1.0] * 7)
+    cv_bad = comments_view(bad, coded, loyalty_col="ltr", revenue_col="revenue")
+    assert "revenue" not in cv_bad.paretos and "negative revenue" in cv_bad.notes[0]
+
+
+def test_pareto_report_weighting_column_and_sentiment_scale():
+    from cx.themes import pareto_report
+
+    coded = code_comments(FRAME["comment"], FBOOK)
+    p = weighted_pareto(FRAME, coded, "revenue", revenue_col="revenue")
+    t = pareto_report(p)
+    assert t.columns.tolist() == ["theme", "count", "weight", "share", "cumulative_share", "vital_few"]
+    assert t["weight"].tolist() == [1250.0, 360.0, 0.0]
+    sent = pd.DataFrame({"theme": ["Delivery"], "net_sentiment": [0.25]})
+    t2 = pareto_report(pareto_table(coded), sent)
+    assert t2["net_sentiment"].iloc[0] == 25.0 and t2["net_sentiment"].iloc[1:].isna().all()
+
+
+def test_shift_summary_lists_vital_entering_and_leaving():
+    coded = code_comments(FRAME["comment"], FBOOK)
+    ps = {w: weighted_pareto(FRAME, coded, w, loyalty_col="ltr", revenue_col="revenue") for w in WEIGHTINGS}
+    s = compare_vital_few(ps).summary()
+    assert s.to_dict("records")[0] == {"weighting": "mentions", "vital_few": "Delivery; Billing", "enters": "",
+                                       "leaves": "", "n_vital": 2}
+    assert s.to_dict("records")[3] == {"weighting": "nps impact", "vital_few": "Price", "enters": "Price",
+                                       "leaves": "Delivery; Billing", "n_vital": 1}
+
+
+def _md(text: str) -> str:
+    from cx.ui import escape_md
+
+    return escape_md(text)
+
+
+def test_highlight_markdown_escapes_every_piece_and_bolds_matches():
+    """Markup from the comment (asterisks, links, HTML, headings) is escaped; only the ** marks remain."""
+    from cx.themes import highlight_markdown
+
+    text = "# *Late* [click](http://x) <b>invoice</b>\nlate_again"
+    md = highlight_markdown(text, {"Delivery": "late", "Billing": "invoice"}, _md, theme="Delivery")
+    assert md == ("\\# \\***Late**\\* \\[click\\]\\(http://x\\) \\<b\\>invoice\\</b\\> **late**\\_again")
+    both = highlight_markdown("late invoice", {"Delivery": "late", "Billing": "invoice"}, _md)
+    assert both == "**late** **invoice**"
+    # spaces at the edges of a match stay outside the marks
+    assert highlight_markdown("a  late  b", {"D": r"\s+late\s+"}, _md) == "a **late** b"
+    assert highlight_markdown(None, {"D": "x"}, _md) == "" and highlight_markdown("no match", {"D": "x"}, _md) == "no match"
+
+
+def test_verbatims_sentiment_column_and_limit_cut_before_work():
+    """Billing rows 6 (score 0), 1 (5), 2 (9); labels by row; the limit keeps the lowest scores."""
+    coded = code_comments(FRAME["comment"], FBOOK)
+    labels = pd.DataFrame({"label": ["negative", "neutral", "positive", None, None, None, "negative"]})
+    v = verbatims(FRAME, coded, "Billing", "comment", "ltr", ["region"], sentiment=labels)
+    assert v.columns.tolist() == ["comment", "score", "nps_group", "sentiment", "region", "matched_words", "themes"]
+    assert v["sentiment"].tolist() == ["negative", "neutral", "positive"]
+    limited = verbatims(FRAME, coded, "Billing", "comment", "ltr", ["region"], sentiment=labels, limit=2)
+    pd.testing.assert_frame_equal(limited, v.head(2))
+    assert verbatims(FRAME, coded, "Billing", "comment", limit=0).empty
+    with pytest.raises(CxInputError, match="label"):
+        verbatims(FRAME, coded, "Billing", "comment", sentiment=pd.DataFrame({"x": [1] * 7}))
+
+
+def test_verbatim_markdown_lines():
+    from cx.themes import verbatim_markdown
+
+    coded = code_comments(FRAME["comment"], FBOOK)
+    v = verbatims(FRAME, coded, "Billing", "comment", "ltr", ["region"], sentiment=pd.Series(["negative"] * 7))
+    lines = verbatim_markdown(v, coded, _md, theme="Billing", segment_cols=["region"], limit=2)
+    assert lines == ["- *0/10 · Detractor · negative · EU*: **invoice** late again",
+                     "- *5/10 · Detractor · negative · US*: wrong **invoice**"]
+    no_score = verbatims(FRAME, coded, "Billing", "comment")
+    assert verbatim_markdown(no_score, coded, _md, limit=1) == ["- *no score*: wrong **invoice**"]
+
+
+def test_example_verbatims_distinct_detractors_first_masked():
+    """Scores 5, 2, 9, 1: order rows 3, 1, 0, 2; row 1 repeats row 3's text (case and spaces aside)."""
+    from cx.themes import example_verbatims
+
+    f = pd.DataFrame({"c": ["late, mail a@b.org", "Late  again", "late promoter", "late AGAIN"],
+                      "ltr": [5.0, 2.0, 9.0, 1.0]})
+    coded = code_comments(f["c"], {"D": "late"})
+    assert example_verbatims(f, coded, "D", "c", "ltr") == ["late AGAIN", "late, mail [email]", "late promoter"]
+    assert example_verbatims(f, coded, "D", "c", k=2) == ["late, mail [email]", "Late  again"]
+
+
+def test_codebook_editor_table_counts_and_problems():
+    from cx.themes import codebook_editor_table
+
+    book = pd.DataFrame({"theme": ["Billing", "Delivery", "Bad", ""], "pattern": ["invoice", "late", "(", "x"],
+                         "parent": ["", "", "", ""]})
+    coded = code_comments(FRAME["comment"], book)
+    t = codebook_editor_table(book, coded)
+    assert t.columns.tolist() == ["merge", "theme", "pattern", "parent", "comments", "problem"]
+    assert t["comments"].tolist()[:2] == [3, 4] and t["comments"].isna().tolist() == [False, False, True, True]
+    assert t["problem"].tolist()[:2] == ["", ""]
+    assert t["problem"].iloc[2].startswith("invalid pattern") and "no name" in t["problem"].iloc[3]
+    assert not t["merge"].any()
+    assert codebook_editor_table(book)["comments"].isna().all()
+
+
+def test_apply_codebook_edits_renames_into_parents_drops_blank_rows_and_merges():
+    from cx.themes import apply_codebook_edits
+
+    before = pd.DataFrame({"theme": ["Late", "Delay", "Price"], "pattern": ["late", "delay", "price"],
+                           "parent": ["", "Late", ""]})
+    table = before.assign(merge=False, comments=pd.array([1, 2, 3], dtype="Int64"), problem="")
+    edited = table.copy()
+    edited.loc[0, "theme"] = " Lateness "
+    edited.loc[3] = {"theme": None, "pattern": None, "parent": None, "merge": False, "comments": None, "problem": ""}
+    edited.loc[4] = {"theme": "Portal", "pattern": "portal(", "parent": None, "merge": False, "comments": None,
+                     "problem": ""}
+    out = apply_codebook_edits(before, edited)
+    assert out.to_dict("records") == [
+        {"theme": "Lateness", "pattern": "late", "parent": ""},
+        {"theme": "Delay", "pattern": "delay", "parent": "Lateness"},
+        {"theme": "Price", "pattern": "price", "parent": ""},
+        {"theme": "Portal", "pattern": "portal(", "parent": ""},  # invalid, kept to be flagged
+    ]
+    ticked = table.assign(merge=[True, True, False])
+    merged = apply_codebook_edits(before, ticked, merge=True, into="Delivery delays")
+    assert merged.to_dict("records") == [{"theme": "Delivery delays", "pattern": "late|delay", "parent": ""},
+                                         {"theme": "Price", "pattern": "price", "parent": ""}]
+    with pytest.raises(CxInputError, match="at least two"):
+        apply_codebook_edits(before, table.assign(merge=[True, False, False]), merge=True)
+    # deleting a row is just its absence
+    assert apply_codebook_edits(before, table.drop(index=1))["theme"].tolist() == ["Late", "Price"]
+
+
+def test_add_suggestion_picks_a_free_name():
+    from cx.themes import add_suggestion
+
+    book = add_suggestion({"Price": "price"}, "portal  login", r"\bportal\W+login\b")
+    assert book.to_dict("records")[-1] == {"theme": "Portal login", "pattern": r"\bportal\W+login\b", "parent": ""}
+    again = add_suggestion(add_suggestion(book, "portal login", "p2"), "Portal login", "p3")
+    assert again["theme"].tolist() == ["Price", "Portal login", "Portal login (suggested)",
+                                       "Portal login (suggested 2)"]
+
+
+def test_theme_suggestions_on_a_frame_equal_suggest_themes():
+    from cx.themes import theme_suggestions
+
+    f = pd.DataFrame({"c": ["late again", "slow portal login", "portal login broken", "portal login fails", "late"]},
+                     index=[10, 11, 12, 13, 14])
+    coded = code_comments(f["c"], {"Delivery": "late"})
+    pd.testing.assert_frame_equal(theme_suggestions(f, coded, "c", min_count=2),
+                                  suggest_themes(f["c"], coded, min_count=2))
+    sub = coded.subset([False, True, True, False, True])
+    assert theme_suggestions(f, sub, "c", min_count=2)["count"].tolist() == [2]
+
+
+def test_codebook_version_and_bind_coding():
+    from cx.themes import bind_coding, codebook_version, comments_view
+
+    a = codebook_version({"Price": "price"})
+    assert len(a) == 12 and a == codebook_version(pd.DataFrame({"theme": ["Price"], "pattern": ["price"]}))
+    assert a != codebook_version({"Price": "prices"})
+    coded = code_comments(FRAME["comment"], FBOOK)
+    g = bind_coding(comments_view, coded)
+    assert g.__qualname__ == "comments_view" and g.__module__ == "cx.themes"
+    assert g(FRAME, "any key", loyalty_col="ltr").paretos["mentions"].vital_few == ("Delivery", "Billing")
+
+
+def test_frame_sentiment_reports_progress():
+    from cx.sentiment import comment_sentiment, frame_sentiment
+
+    f = pd.DataFrame({"c": ["Great partner", "terrible, awful support", None, "Great partner"]})
+    seen: list[float] = []
+    out = frame_sentiment(f, "c", progress=seen.append)
+    pd.testing.assert_frame_equal(out, comment_sentiment(f["c"]))
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    with pytest.raises(CxInputError):
+        frame_sentiment(f, "Comment")
