@@ -118,7 +118,7 @@ def read_survey(data: bytes, name: str, progress: Progress | None = None) -> Raw
         When the file is empty, not a survey table, damaged, or has no data rows.
     """
     report = progress or (lambda fraction, message: None)
-    if not data or not data.strip():
+    if not data or not (data[:65536].strip() or data.strip()):
         raise CxInputError(f"{name} is empty. Export the survey again and load the new file.")
     report(0.05, "Recognising the file format")
     suffix = Path(name).suffix.lower()
@@ -428,9 +428,9 @@ def _read_text(data: bytes, name: str, report: Progress) -> RawSurvey:
                 f"{name}: {len(skipped):,} of {table.num_rows + len(skipped):,} rows do not have the {width} "
                 "fields of the header. Check the delimiter and quotes (export again as standard CSV) and retry."
             )
-    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    _check_unclosed_quote(table, display, delimiter, width, name)
+    frame = table.to_pandas(split_blocks=True, self_destruct=True, date_as_object=False)
     frame.columns = display
-    _check_unclosed_quote(frame, delimiter, width, name)
     frame = _drop_blank_columns(frame, notes)
     if frame.empty or len(frame) == 0:
         raise CxInputError(
@@ -454,26 +454,28 @@ def _arrow_message(exc: Exception) -> str:
     return text.rstrip(".")
 
 
-def _check_unclosed_quote(frame: pd.DataFrame, delimiter: str, width: int, name: str) -> None:
+def _check_unclosed_quote(table, display: list[str], delimiter: str, width: int, name: str) -> None:
     """An unclosed quote swallows the rest of the file into one value: refuse it rather than lose rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if width < 2:
         return
-    for col in frame.columns:
-        s = frame[col]
-        if s.dtype.kind in "biufcmM":
+    for col, column in zip(display, table.columns):
+        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
             continue
-        text = s.dropna()
-        if text.empty:
+        lines = pc.count_substring(column, "\n")
+        suspects = pc.greater_equal(lines, 2)
+        if not pc.any(suspects).as_py():
             continue
-        text = text.astype(str)
-        multi = text[text.str.count("\n") >= 2]
-        for idx, value in multi.items():
-            lines = value.split("\n")[1:]
-            looks_like_rows = sum(1 for line in lines if line.count(delimiter) >= width - 1)
-            if looks_like_rows >= 2:
+        idx = pc.indices_nonzero(pc.fill_null(suspects, False))
+        for i in idx.to_pylist()[:50]:
+            value = column[i].as_py()
+            tail = value.split("\n")[1:]
+            if sum(1 for line in tail if line.count(delimiter) >= width - 1) >= 2:
                 raise CxInputError(
-                    f"{name}: a value in column \"{col}\" (data row {idx + 1:,}) opens a quote that is never "
-                    f"closed, so {len(lines):,} following lines were read as one value. Close or remove that "
+                    f"{name}: a value in column \"{col}\" (data row {i + 1:,}) opens a quote that is never "
+                    f"closed, so {len(tail):,} following lines were read as one value. Close or remove that "
                     "quote (or export the file again) and load it again."
                 )
 
