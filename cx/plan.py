@@ -260,7 +260,7 @@ class ActionPlan:
         """
         worked = [rc.theme for rc in self.root_causes if rc.theme.strip()]
         ordered = list(dict.fromkeys(worked + list(self.vital_few)))
-        return tuple(t for t in ordered if not _POSITIVE_THEME.search(t))[:limit]
+        return tuple(t for t in ordered if not is_praise(t))[:limit]
 
     # --- tables --------------------------------------------------------------------------------
 
@@ -340,6 +340,11 @@ class ActionPlan:
             "statements": {k: self.statement(k) for k in SECTIONS if self.statement(k)},
             "warnings": list(self.warnings),
         })
+
+
+def is_praise(theme: str) -> bool:
+    """True for a theme that names praise rather than a problem ("Praise (general positive)")."""
+    return bool(_POSITIVE_THEME.search(str(theme)))
 
 
 # --- building ----------------------------------------------------------------------------------
@@ -471,7 +476,7 @@ def _root_causes(entries: Sequence[Mapping], scope: str, themes: Sequence[PlanTh
         statements.append(("root_causes", text))
     else:
         open_ = [t.theme for t in themes if t.vital_few and t.theme not in {rc.theme for rc in out}
-                 and not _POSITIVE_THEME.search(t.theme)]
+                 and not is_praise(t.theme)]
         if open_:
             statements.append(("root_causes", "No 5 Whys yet for: " + ", ".join(open_) + "."))
     return tuple(out)

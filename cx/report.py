@@ -188,8 +188,12 @@ def _method_lines(plan: ActionPlan) -> list[str]:
 
 def _quotes(plan: ActionPlan, limit: int = 3) -> list[tuple[str, str]]:
     """One masked verbatim for each of the first vital-few themes, never the same comment twice."""
+    from cx.plan import is_praise
+
     out, used = [], set()
     for t in plan.vital_few_themes:
+        if is_praise(t.theme):
+            continue
         quote = next((x for x in t.examples if x not in used), None)
         if quote:
             used.add(quote)
@@ -346,6 +350,7 @@ margin:0 auto;padding:18px 22px;font-size:14px;line-height:1.45;border-radius:6p
 .cx-plan p{margin:4px 0}
 .cx-plan .meta{color:#5F6368;font-size:12.5px}
 .cx-plan .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:12px;margin-top:8px}
+.cx-plan .split{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:16px;margin-top:8px}
 .cx-plan .card{border:1px solid #D5D8DC;border-radius:6px;padding:10px 12px}
 .cx-plan .big{font-size:34px;font-weight:700;line-height:1.1}
 .cx-plan table{border-collapse:collapse;width:100%;font-size:13px;margin:4px 0}
@@ -434,7 +439,7 @@ def plan_html(plan: ActionPlan, charts: bool = True) -> bytes:
     if plan.drivers:
         rows = [[str(k + 1), d.driver, fmt.share(d.importance), fmt.number(d.performance, 1), d.quadrant]
                 for k, d in enumerate(plan.top_drivers)]
-        parts += ['<div class="grid"><div>',
+        parts += ['<div class="split"><div>',
                   _html_table(["#", "Key driver", "Importance", "Mean rating", "Quadrant"], rows, {0, 2, 3}),
                   f'<p class="fix">{_h(_fix_first_text(plan))}</p>' if plan.fix_first
                   else f"<p>{_h(_fix_first_text(plan))}</p>",
@@ -447,7 +452,7 @@ def plan_html(plan: ActionPlan, charts: bool = True) -> bytes:
         rows = [[t.theme, fmt.count(t.count), fmt.share(t.share), fmt.share(t.cumulative_share),
                  _theme_status(plan, t.theme)] for t in plan.vital_few_themes]
         quotes = "".join(f'<p class="quote">{_h(theme)}: “{_h(quote)}”</p>' for theme, quote in _quotes(plan))
-        parts += ['<div class="grid"><div>',
+        parts += ['<div class="split"><div>',
                   _html_table(["Theme", "Mentions", "Share", "Cumulative", "5th why"], rows, {1, 2, 3}),
                   "</div>", f"<div>{pics.get('themes', '')}</div></div>"]
         if quotes:
@@ -1188,6 +1193,12 @@ def plan_filename(plan: ActionPlan, format: str) -> str:
     slug = re.sub(r"[^\w]+", "-", plan.scope.lower(), flags=re.UNICODE).strip("-_")[:60]
     stem = "action-plan" if plan.scope == OVERALL or not slug else f"action-plan-{slug}"
     return f"{stem}.{format}"
+
+
+def zip_filename(by_col: str) -> str:
+    """A safe file name for the zip of one plan per value of a column: ``action-plans-by-business-unit.zip``."""
+    slug = re.sub(r"[^\w]+", "-", str(by_col).lower(), flags=re.UNICODE).strip("-_")[:60] or "segment"
+    return f"action-plans-by-{slug}.zip"
 
 
 def plans_zip(plans: Mapping[str, ActionPlan], format: str) -> bytes:
