@@ -148,8 +148,12 @@ with st.expander("Assumptions: revenue, currency, lifetime value, whole customer
                 ui.set_work("revenue_base_size", {**saved_all, base_segment: base_size})
             problem = extrapolation_problem(v.spec, base_segment)
             if problem:
-                top.warning(problem + " Showing the respondents only.", icon="⚠️")
+                top.warning(ui.escape_md(problem + " Showing the respondents only."), icon="⚠️")
                 base_segment = base_size = None
+            elif not base_size:
+                top.info(ui.escape_md(f"To extrapolate, type the number of customers of each {base_segment} in the "
+                                      "table under Assumptions. Until then the figures are for the respondents."),
+                         icon="💡")
 
 # --- revenue by NPS group ------------------------------------------------------------------------
 try:
@@ -161,13 +165,13 @@ try:
     except CxInputError as exc:
         if not basis.is_extrapolated:
             raise
-        top.warning(f"{exc} Showing the respondents only.", icon="⚠️")
+        top.warning(ui.escape_md(f"{exc} Showing the respondents only."), icon="⚠️")
         basis = basis.respondents_only()
         rev = ui.cached(revenue_by_group, v, r.loyalty, basis)
 except CxInputError as exc:
-    top.info(str(exc), icon="💡")
+    top.info(ui.escape_md(str(exc)), icon="💡")
     if not r.revenue:
-        top.page_link(ui.DATA_PAGE, label="Map a revenue column on the Data page", icon="📥")
+        top.page_link(str(PAGES / "data.py"), label="Map a revenue column on the Data page", icon="📥")
     st.stop()
 if rev.n == 0:
     top.warning("No respondent in view has a valid 0–10 answer. Widen the filter or check the loyalty column on "
@@ -217,7 +221,7 @@ else:
     keep_choice("revenue_measure", ["Annual revenue", "Lifetime value"], "Annual revenue")
     lifetime = st.radio("Measure", ["Annual revenue", "Lifetime value"], key="revenue_measure",
                         horizontal=True) == "Lifetime value"
-t_seg, t_theme, t_driver, t_fall = st.tabs(["By segment", "By comment theme", "By key driver", "Waterfall"])
+t_seg, t_theme, t_driver = st.tabs(["By segment", "By comment theme", "By key driver"])
 
 with t_seg:
     if not r.segments:
@@ -283,7 +287,7 @@ with t_theme:
                                  help="Click a bar or pick a theme here.")
             if d2.button("Open in Comments", key="revenue_theme_open"):
                 ui.set_drill(theme=theme, **{"from": "Revenue at risk"})
-                st.switch_page("pages/comments.py")
+                st.switch_page(PAGES / "comments.py")
 
 with t_driver:
     if not r.drivers:
@@ -316,68 +320,83 @@ with t_driver:
                                     "value_low": money_column("Their lifetime value" if not quick
                                                               else "Their value (this year)", currency)})
 
-waterfall = t_fall.container()
+# --- what-ifs and talking points ------------------------------------------------------------------
+# A fragment: moving a what-if slider reruns only this part (pure arithmetic on the summaries above
+# and one small chart), not the bar charts, so the numbers follow the slider at once in the room.
 
-# --- what-ifs ------------------------------------------------------------------------------------
-st.subheader("What if…", help="Pure arithmetic on the figures above, with the assumptions stated: move a slider "
-             "and every number follows.")
-what_ifs = []
 
-st.markdown("**Convert detractors**")
-conversion = None
-if rev.n_detractors == 0:
-    st.info("No detractor in view: nothing to convert.", icon="🎉")
-else:
-    w1, w2 = st.columns([2, 3])
-    ui.keep("revenue_convert_share", 10)
-    share = w1.slider("Share of detractors converted", 0, 100, step=1, key="revenue_convert_share", format="%d%%",
-                      help="Never more than the detractors the survey has: 100% converts them all.")
-    keep_choice("revenue_convert_to", ["passives", "promoters"], "passives")
-    to = w1.radio("They become", ["passives", "promoters"], key="revenue_convert_to", horizontal=True)
-    conversion = convert_detractors(clv, share / 100, to)
-    if share:
-        what_ifs.append(conversion)
-    k = w2.columns(3)
-    k[0].metric("New NPS", fmt.signed_int(conversion.nps_after), f"{conversion.nps_change:+.1f} points",
-                help=f"NPS now {fmt.number(conversion.nps_before, 1)}; after: "
-                     f"{fmt.number(conversion.nps_after, 1)}. Same respondents, some detractors moved.")
-    k[1].metric("Revenue kept a year", money(conversion.revenue_retained),
-                help="Converted detractors' revenue × the rise in their yearly renewal rate.")
-    if not quick:
-        k[2].metric("Lifetime value kept", money(conversion.value_retained),
-                    help="Converted detractors' revenue × gross margin × the rise in their margin multiple "
-                         "r / (1 + d − r).")
-    w2.caption(f"{fmt.count(conversion.converted)} of {fmt.count(rev.n_detractors)} detractors, holding "
-               f"{money(conversion.converted_revenue)} a year, renew at {fmt.share(assumptions.retention(to))} "
-               f"instead of {fmt.share(assumptions.retention('Detractor'))}.")
+@st.fragment
+def what_ifs() -> None:
+    st.subheader("What if…", help="Pure arithmetic on the figures above, with the assumptions stated: move a "
+                 "slider and every number follows.")
+    chosen = []
 
-st.markdown("**Raise a driver**")
-if not r.drivers:
-    st.info("Map driver rating columns on the Data page to estimate what raising one is worth.", icon="🧭")
-else:
-    drivers = list(r.drivers)
-    ranked = list(driver_table["driver"]) if len(driver_table) else drivers
-    keep_choice("revenue_driver", drivers, ranked[0])
-    came = ui.drill().get("driver")
-    if came in drivers and came != st.session_state.get("revenue_drill_seen"):
-        st.session_state["revenue_drill_seen"] = came
-        st.session_state["revenue_driver"] = came
-    w1, w2 = st.columns([2, 3])
-    driver = w1.selectbox("Driver", drivers, key="revenue_driver")
-    keep_choice("revenue_driver_to", ["passives", "promoters"], "passives")
-    driver_to = w1.radio("Detractors who move become", ["passives", "promoters"], key="revenue_driver_to",
-                         horizontal=True)
-    try:
-        response = ui.cached(driver_response, v, tuple(drivers), r.loyalty, driver, weight=r.weight)
-    except CxInputError as exc:
-        w2.info(f"The driver model cannot estimate this: {exc}", icon="💡")
-        response = None
-    if response is not None:
-        options = response.feasible_deltas(rev, driver_to)
-        if not options:
+    st.markdown("**Convert detractors**")
+    conversion = None
+    if rev.n_detractors == 0:
+        st.info("No detractor in view: nothing to convert.", icon="🎉")
+    else:
+        w1, w2 = st.columns([2, 3])
+        ui.keep("revenue_convert_share", 10)
+        share = w1.slider("Share of detractors converted", 0, 100, step=1, key="revenue_convert_share",
+                          format="%d%%", help="Never more than the detractors the survey has: 100% converts them all.")
+        keep_choice("revenue_convert_to", ["passives", "promoters"], "passives")
+        to = w1.radio("They become", ["passives", "promoters"], key="revenue_convert_to", horizontal=True)
+        conversion = convert_detractors(clv, share / 100, to)
+        if share:
+            chosen.append(conversion)
+        k = w2.columns(3)
+        k[0].metric("New NPS", fmt.signed_int(conversion.nps_after), f"{conversion.nps_change:+.1f} points",
+                    help=f"NPS now {fmt.number(conversion.nps_before, 1)}, after "
+                         f"{fmt.number(conversion.nps_after, 1)}: the same respondents, some detractors moved.")
+        k[1].metric("Revenue kept a year", money(conversion.revenue_retained),
+                    help="Converted detractors' revenue × the rise in their yearly renewal rate.")
+        if not quick:
+            k[2].metric("Lifetime value kept", money(conversion.value_retained),
+                        help="Converted detractors' revenue × gross margin × the rise in their margin multiple "
+                             "r / (1 + d − r).")
+        w2.caption(f"{fmt.count(conversion.converted)} of {fmt.count(rev.n_detractors)} detractors, holding "
+                   f"{money(conversion.converted_revenue)} a year, renew at {fmt.share(assumptions.retention(to))} "
+                   f"instead of {fmt.share(assumptions.retention('Detractor'))}.")
+    with st.expander("Waterfall: from total revenue to what is still at risk", expanded=True):
+        st.altair_chart(value_waterfall_chart(clv, conversion if conversion is not None and conversion.share else None,
+                                              currency),
+                        width="stretch", theme=None, key="revenue_waterfall_chart")
+        st.dataframe(rev.to_frame(), hide_index=True, width="stretch", key="revenue_group_table",
+                     column_config={"group": "NPS group",
+                                    "respondents": st.column_config.NumberColumn("Respondents", format="%,d"),
+                                    "with_revenue": st.column_config.NumberColumn("With revenue", format="%,d"),
+                                    "revenue": money_column("Annual revenue", currency),
+                                    "share_of_revenue": st.column_config.NumberColumn("Share", format="percent"),
+                                    "mean_revenue": money_column("Average per respondent", currency)})
+
+    st.markdown("**Raise a driver**")
+    if not r.drivers:
+        st.info("Map driver rating columns on the Data page to estimate what raising one is worth.", icon="🧭")
+    else:
+        drivers = list(r.drivers)
+        ranked = list(driver_table["driver"]) if len(driver_table) else drivers
+        keep_choice("revenue_driver", drivers, ranked[0])
+        came = ui.drill().get("driver")
+        if came in drivers and came != st.session_state.get("revenue_drill_seen"):
+            st.session_state["revenue_drill_seen"] = came
+            st.session_state["revenue_driver"] = came
+        w1, w2 = st.columns([2, 3])
+        driver = w1.selectbox("Driver", drivers, key="revenue_driver",
+                              help="Click a bar of the chart by key driver, or pick one here.")
+        keep_choice("revenue_driver_to", ["passives", "promoters"], "passives")
+        driver_to = w1.radio("Detractors who move become", ["passives", "promoters"], key="revenue_driver_to",
+                             horizontal=True)
+        try:
+            response = ui.cached(driver_response, v, tuple(drivers), r.loyalty, driver, weight=r.weight)
+        except CxInputError as exc:
+            w2.info(f"The driver model cannot estimate this: {exc}", icon="💡")
+            response = None
+        options = response.feasible_deltas(rev, driver_to) if response is not None else []
+        if response is not None and not options:
             w2.info("The model's estimate for this driver asks for more detractors than the survey has, or it "
                     "cannot say: try converting them to promoters, or another driver.", icon="💡")
-        else:
+        if options:
             ui.keep("revenue_driver_delta", options[min(1, len(options) - 1)])
             current = st.session_state["revenue_driver_delta"]
             if current not in options:
@@ -388,7 +407,7 @@ else:
                                           "(more detractors than it has) are not offered.")
             change = response.at(delta)
             driver_wi = driver_change_value(clv, change.nps_change, to=driver_to, driver=driver, delta=delta)
-            what_ifs.append(driver_wi)
+            chosen.append(driver_wi)
             k = w2.columns(3)
             k[0].metric("NPS change (model estimate)", f"{change.nps_change:+.1f} points",
                         help="Predicted by linear models of the score and of the promoter and detractor shares on "
@@ -396,54 +415,45 @@ else:
             k[1].metric("Revenue kept a year", money(driver_wi.revenue_per_year))
             if not quick:
                 k[2].metric("Lifetime value kept", money(driver_wi.value))
-            w2.caption("Model estimate. " + ui.escape_md(change.notes))
+            w2.caption("Model estimate, not a forecast. " + ui.escape_md(change.notes))
 
-st.markdown("**Change retention**")
-w1, w2 = st.columns([2, 3])
-new_rates = {}
-for group, label in (("Promoter", "Promoters"), ("Passive", "Passives"), ("Detractor", "Detractors")):
-    key = f"revenue_wi_ret_{group.lower()}s"
-    now = round(assumptions.retention(group) * 100)
-    ui.keep(key, 0)
-    st.session_state[key] = min(max(int(st.session_state[key] or 0), -now), 99 - now)
-    step = w1.slider(f"{label} renew (points, now {now}%)", -now, 99 - now, step=1, key=key, format="%+d",
-                     help="Change the yearly retention of this group; the assumptions above stay as they are.")
-    new_rates["retention_" + label.lower()] = (now + step) / 100
-changed = dataclasses.replace(assumptions, **new_rates)
-retention = retention_change(assumptions, changed, rev)
-if any(st.session_state[f"revenue_wi_ret_{g}"] for g in ("promoters", "passives", "detractors")):
-    what_ifs.append(retention)
-k = w2.columns(2)
-if quick:
-    k[0].metric("Value (this year's revenue)", money(retention.after.total), help="Quick mode counts this year's "
-                "revenue only, so retention changes show in next year's renewals.")
-else:
-    k[0].metric("Lifetime value", money(retention.after.total),
-                f"{'+' if retention.change > 0 else ''}{money(retention.change)}" if retention.change else None,
-                help="Customer lifetime value of all respondents with a 0–10 answer.")
-k[1].metric("Revenue renewing next year", money(retention.revenue_change_per_year),
-            help="Σ revenue of each group × the change in its retention.")
+    st.markdown("**Change retention**")
+    w1, w2 = st.columns([2, 3])
+    new_rates = {}
+    for group, label in (("Promoter", "Promoters"), ("Passive", "Passives"), ("Detractor", "Detractors")):
+        key = f"revenue_wi_ret_{label.lower()}"
+        now = round(assumptions.retention(group) * 100)
+        ui.keep(key, 0)
+        st.session_state[key] = min(max(int(st.session_state[key] or 0), -now), 99 - now)
+        step = w1.slider(f"{label} renew (points, now {now}%)", -now, 99 - now, step=1, key=key, format="%+d",
+                         help="Change this group's yearly retention; the assumptions above stay as they are.")
+        new_rates["retention_" + label.lower()] = (now + step) / 100
+    retention = retention_change(assumptions, dataclasses.replace(assumptions, **new_rates), rev)
+    if retention.before.assumptions != retention.after.assumptions:
+        chosen.append(retention)
+    k = w2.columns(2)
+    if quick:
+        k[0].metric("Value (this year's revenue)", money(retention.after.total),
+                    help="Quick mode counts this year's revenue only, so a retention change shows in next year's "
+                         "renewals.")
+    else:
+        k[0].metric("Lifetime value", money(retention.after.total),
+                    f"{'+' if retention.change > 0 else ''}{money(retention.change)}" if retention.change else None,
+                    help="Customer lifetime value of all respondents with a 0–10 answer.")
+    k[1].metric("Revenue renewing next year", money(retention.revenue_change_per_year),
+                help="Σ over groups of revenue × the change in its retention.")
 
-with waterfall:
-    st.altair_chart(value_waterfall_chart(clv, conversion if conversion is not None and conversion.share else None,
-                                          currency),
-                    width="stretch", theme=None, key="revenue_waterfall_chart")
-    st.dataframe(rev.to_frame(), hide_index=True, width="stretch", key="revenue_group_table",
-                 column_config={"group": "NPS group",
-                                "respondents": st.column_config.NumberColumn("Respondents", format="%,d"),
-                                "with_revenue": st.column_config.NumberColumn("With revenue", format="%,d"),
-                                "revenue": money_column("Annual revenue", currency),
-                                "share_of_revenue": st.column_config.NumberColumn("Share", format="percent"),
-                                "mean_revenue": money_column("Average per respondent", currency)})
-    st.caption("The waterfall follows the conversion slider below: revenue kept a year by converting detractors.")
+    st.subheader("Talking points", help="The figures and their assumptions in plain sentences, ready to paste into "
+                 "a deck. They follow every slider and the filter.")
+    notes = [basis.describe(currency)]
+    if v.spec.is_active:
+        notes.append(f"These figures cover {v.spec.describe()} ({fmt.count(v.n)} of {fmt.count(v.total)} "
+                     "respondents).")
+    text = "\n".join(talking_points(clv, what_if=chosen, currency=currency, notes=notes))
+    st.code(text, language=None, wrap_lines=True)
+    st.download_button("Download as .txt", text, file_name="revenue_talking_points.txt", mime="text/plain",
+                       key="revenue_talking_points_download")
+    ui.autosave()  # a fragment rerun skips app.py's save at the end of the run
 
-# --- talking points ------------------------------------------------------------------------------
-st.subheader("Talking points", help="The figures and their assumptions in plain sentences, ready to paste into a "
-             "deck. They follow every slider and the filter.")
-notes = [basis.describe(currency)]
-if v.spec.is_active:
-    notes.append(f"These figures cover {v.spec.describe()} ({fmt.count(v.n)} of {fmt.count(v.total)} respondents).")
-text = "\n".join(talking_points(clv, what_if=what_ifs, currency=currency, notes=notes))
-st.code(text, language=None, wrap_lines=True)
-st.download_button("Download as .txt", text, file_name="revenue_talking_points.txt", mime="text/plain",
-                   key="revenue_talking_points_download")
+
+what_ifs()
