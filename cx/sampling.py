@@ -1521,7 +1521,7 @@ def last_wave_overall(last_wave: pd.DataFrame | None) -> tuple[float | None, flo
 
 
 # ---------------------------------------------------------------------------------------------
-# The whole plan in one call (the CLI's `sample` command), and the download
+# The whole plan in one call (the CLI's `sample` command)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -1630,69 +1630,6 @@ def base_weights(survey: pd.DataFrame, customers: pd.DataFrame, strata_cols: Seq
         ``analyze --base``).
     """
     return representativeness(survey, strata_cols, base_from_customers(customers, strata_cols, id_col))
-
-
-#: A cell starting with one of these is read as a formula by spreadsheet programs.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells (and column names) that a spreadsheet would run as a formula with ``'``.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Any table about to be exported.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A copy in which every text value beginning with ``=``, ``+``, ``-``, ``@``, a tab or a
-        carriage return starts with an apostrophe instead; numbers, dates and other text unchanged.
-
-    Notes
-    -----
-    CSV injection (OWASP): a customer name such as ``=HYPERLINK(...)`` would otherwise run when the
-    file is opened in Excel or LibreOffice. Numeric columns are left numeric (a negative number is
-    not text).
-
-    Examples
-    --------
-    >>> neutralise_formulas(pd.DataFrame({"a": ["=1+1", "ok", "-x"]}))["a"].tolist()
-    ["'=1+1", 'ok', "'-x"]
-    """
-    def fix(value):
-        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) else value
-
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        if not (pd.api.types.is_string_dtype(s.dtype) or pd.api.types.is_object_dtype(s.dtype)):
-            continue
-        if isinstance(s.dtype, pd.StringDtype):
-            hit = s.str.startswith(FORMULA_PREFIXES).fillna(False).to_numpy(dtype=bool)
-            if hit.any():
-                out[col] = s.mask(hit, "'" + s)
-        else:
-            out[col] = s.map(fix)
-    return out.rename(columns=lambda c: fix(c) if isinstance(c, str) else c)
-
-
-def safe_csv(frame: pd.DataFrame) -> bytes:
-    """A table as CSV bytes that open safely in a spreadsheet.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        The table (written without its index).
-
-    Returns
-    -------
-    bytes
-        UTF-8 with a byte-order mark (so Excel reads accents), formulas neutralised by
-        `neutralise_formulas`.
-    """
-    return neutralise_formulas(frame).to_csv(index=False).encode("utf-8-sig")
 
 
 @dataclass(frozen=True)

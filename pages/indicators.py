@@ -88,6 +88,14 @@ else:
 
 layout = guess_metrics_layout(metrics, r.customer_id)
 columns = [str(c) for c in metrics.columns]
+# A different file starts from the columns guessed for it; the same file keeps the user's choices.
+file_id = "demo" if source == DEMO_SRC else (ui.work("indicators_metrics_file", None) or {}).get("sha")
+if ui.work("indicators_columns_for", None) != file_id:
+    ui.set_work("indicators_columns_for", file_id)
+    for key in ("indicators_id_col", "indicators_period_col", "indicators_period", "indicators_format",
+                "indicators_metric_cols", "indicators_name_col", "indicators_value_col", "indicators_metric"):
+        ui.keep(key)
+        state[key] = None
 c1, c2, c3 = st.columns(3)
 choice("indicators_id_col", columns, layout.id_col or columns[0])
 id_col = c1.selectbox("Customer id column", columns, key="indicators_id_col",

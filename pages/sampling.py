@@ -9,6 +9,7 @@ from cx.charts.sampling import allocation_chart, mix_chart
 from cx.errors import CxInputError
 from cx.load import read_survey
 from cx.nps import MIN_BASE, nps_summary
+from cx.privacy import safe_csv
 from cx.sampling import (
     allocate_sample,
     base_from_customers,
@@ -20,7 +21,6 @@ from cx.sampling import (
     nps_sample_size,
     post_stratified_nps,
     representativeness,
-    safe_csv,
     with_last_wave,
 )
 
@@ -48,7 +48,10 @@ def choice(key: str, options: list, default):
 def choices(key: str, options: list, default: list):
     """A saved multiselect value, restricted to the options."""
     ui.keep(key, list(default))
-    current = state[key] if isinstance(state[key], list) else []
+    current = state[key]
+    if not isinstance(current, list):
+        state[key] = [c for c in default if c in options]
+        return
     kept = [c for c in current if c in options]
     state[key] = kept if kept or not current else [c for c in default if c in options]
 
@@ -104,6 +107,13 @@ elif source == UPLOAD_SRC:
 if customers is not None:
     guess = guess_customer_columns(customers, r.customer_id, r.segments)
     columns = [str(c) for c in customers.columns]
+    # A different list starts from the columns guessed for it; the same list keeps the user's choices.
+    list_id = "demo" if source == DEMO_SRC else (ui.work("sampling_customer_file", None) or {}).get("sha")
+    if ui.work("sampling_columns_for", None) != list_id:
+        ui.set_work("sampling_columns_for", list_id)
+        for key in ("sampling_id_col", "sampling_strata", "sampling_last_surveyed"):
+            ui.keep(key)
+            state[key] = None
     c1, c2 = st.columns([1, 2])
     choice("sampling_id_col", [NONE, *columns], guess.id_col or NONE)
     id_choice = c1.selectbox("Customer id", [NONE, *columns], key="sampling_id_col",
@@ -301,7 +311,7 @@ else:
     e3.metric("Seed", str(draw.seed))
     for note in draw.notes:
         st.caption(ui.escape_md(note))
-    st.download_button("Download the sample (CSV)", data=safe_csv(draw.to_frame()),
+    st.download_button("Download the sample (CSV)", data=safe_csv(draw.to_frame(), mask=False),
                        file_name=f"sample_seed{draw.seed}.csv", mime="text/csv", key="sampling_download",
                        type="primary")
     with st.expander("Drawn per stratum and the first 100 customers"):

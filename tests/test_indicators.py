@@ -11,7 +11,10 @@ import pytest
 from cx.charts.indicators import lag_chart, metric_vs_nps_chart
 from cx.errors import CxInputError
 from cx.indicators import (
+    MetricsLayout,
     correlation_ci,
+    guess_metrics_layout,
+    indicators_from_root_causes,
     period_label,
     period_ordinals,
     tidy_metrics,
@@ -294,3 +297,40 @@ def test_metric_vs_nps_chart_spec():
     assert data[0]["metric_mean"] == 3.0 and data[1]["nps_n"] == 6
     with pytest.raises(CxInputError, match="No metric"):
         metric_vs_nps_chart(res, "missing")
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs from the Root cause page and from files
+# ---------------------------------------------------------------------------------------------
+
+
+def test_indicators_from_root_causes():
+    work = [
+        {"theme": "Billing errors", "indicator": {"name": " First-time invoice accuracy ", "owner": "AR"}},
+        {"theme": "Late deliveries"},
+        {"theme": "x", "indicator": {"name": ""}},
+        {"theme": "y", "indicator": "Orders shipped complete"},
+        {"theme": "z", "indicator": {"name": "First-time invoice accuracy"}},
+        {"indicator": {"name": 3}},
+        "not a dict",
+        None,
+    ]
+    assert indicators_from_root_causes(work) == ["First-time invoice accuracy", "Orders shipped complete"]
+    assert indicators_from_root_causes([]) == []
+    assert indicators_from_root_causes(None) == []
+    assert indicators_from_root_causes({"indicator": {"name": "x"}}) == []
+
+
+def test_guess_metrics_layout():
+    wide = pd.DataFrame({"Paid invoices": [1.0], "Client ID": ["c1"], "Reporting month": ["2026-01"],
+                         "Accuracy": [0.9], "Flag": [True], "Note": ["x"]})
+    g = guess_metrics_layout(wide)
+    assert (g.id_col, g.period_col, g.metric_cols, g.long) == ("Client ID", "Reporting month",
+                                                                ("Paid invoices", "Accuracy"), False)
+    g = guess_metrics_layout(wide, id_hint="paid invoices")
+    assert g.id_col == "Paid invoices" and g.metric_cols == ("Accuracy",)
+    long = pd.DataFrame({"customer_id": ["a"], "Quarter": ["2026-Q1"], "KPI": ["accuracy"], "Value": [0.9]})
+    g = guess_metrics_layout(long)
+    assert (g.id_col, g.period_col, g.metric_col, g.value_col, g.long) == ("customer_id", "Quarter", "KPI",
+                                                                            "Value", True)
+    assert guess_metrics_layout(pd.DataFrame({"a": [1.0]})) == MetricsLayout(None, None, ("a",))

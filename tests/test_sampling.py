@@ -15,16 +15,22 @@ from cx.sampling import (
     allocate_sample,
     base_from_customers,
     base_from_sizes,
+    base_weights,
     draw_sample,
+    guess_customer_columns,
+    last_wave_overall,
     last_wave_shares,
     nps_margin_of_error,
     nps_sample_size,
     nps_variance,
     optimum_allocation,
+    plan_sample,
+    post_stratified_nps,
     representativeness,
     round_allocation,
     stratified_variance,
     stratum_labels,
+    with_last_wave,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -484,3 +490,104 @@ def test_mix_chart_spec():
                       ("A", "Respondents"): 0.3, ("B", "Respondents"): 0.7}
     assert spec["encoding"]["yOffset"]["field"] == "source"
     assert "p = 0.053" in spec["title"]["text"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Page and CLI helpers: last wave, weighted NPS, the whole plan, column guesses
+# ---------------------------------------------------------------------------------------------
+
+
+def test_with_last_wave_matches_strata_by_label():
+    base = base_from_sizes(pd.DataFrame({"stratum": ["B", "A"], "N": [50, 100]}))
+    lw = pd.DataFrame({"stratum": ["A", "Z"], "n": [40, 5], "p": [0.5, 0.1], "d": [0.2, 0.3]})
+    out = with_last_wave(base, lw)
+    assert out["stratum"].tolist() == ["A", "B"] and out["N"].tolist() == [100, 50]
+    assert out["p"].tolist()[0] == 0.5 and out["d"].tolist()[0] == 0.2
+    assert math.isnan(out["p"].iloc[1]) and math.isnan(out["d"].iloc[1])
+    assert with_last_wave(out, None)["p"].isna().all()
+
+
+def test_last_wave_overall_pools_the_strata():
+    """Hand: A has 30 answers (p 0.5, d 0.2), B 10 (p 0.1, d 0.6): p = (15 + 1) / 40 = 0.4,
+    d = (6 + 6) / 40 = 0.3; the same as the shares over all 40 answers."""
+    lw = pd.DataFrame({"stratum": ["A", "B", "C"], "n": [30, 10, 0], "p": [0.5, 0.1, np.nan],
+                       "d": [0.2, 0.6, np.nan]})
+    assert last_wave_overall(lw) == (0.4, 0.3)
+    survey = pd.DataFrame({"unit": ["A"] * 4 + ["B"] * 2, "ltr": [10, 9, 0, 7, 3, 10]})
+    p, d = last_wave_overall(last_wave_shares(survey, "ltr", "unit"))
+    assert (p, d) == (pytest.approx(3 / 6), pytest.approx(2 / 6))
+    assert last_wave_overall(None) == (None, None)
+    assert last_wave_overall(lw.iloc[2:]) == (None, None)
+
+
+def test_post_stratified_nps_by_hand():
+    """Hand: A (N 50) has answers 10, 10, 0; B (N 50) has 0. Weights w_A = 0.5 / 0.75 = 2/3,
+    w_B = 0.5 / 0.25 = 2; weighted promoters 4/3 and detractors 2/3 + 2 = 8/3 of 4, so
+    NPS = 100 * (1/3 - 2/3) = -33.33; Kish n_eff = 4^2 / (3 * 4/9 + 4) = 3."""
+    survey = pd.DataFrame({"unit": ["A", "A", "A", "B"], "ltr": [10.0, 10.0, 0.0, 0.0]})
+    base = base_from_sizes(pd.DataFrame({"stratum": ["A", "B", "C"], "N": [50, 50, 0]}))
+    result = post_stratified_nps(survey, "ltr", "unit", base)
+    assert result.weighted and result.n == 4
+    assert result.score == pytest.approx(-100 / 3)
+    assert result.effective_n == pytest.approx(3.0)
+    rep = representativeness(survey, "unit", base)
+    assert rep.stratum_weights() == {"A": pytest.approx(2 / 3), "B": pytest.approx(2.0)}
+    over, under = rep.largest_gaps()
+    assert over["stratum"] == "A" and over["difference"] == pytest.approx(0.25)
+    assert under["stratum"] == "B" and under["difference"] == pytest.approx(-0.25)
+    with pytest.raises(CxInputError, match="Loyalty"):
+        post_stratified_nps(survey, "missing", "unit", base)
+
+
+def test_largest_gaps_when_the_mix_matches():
+    survey = pd.DataFrame({"unit": ["A", "B"]})
+    rep = representativeness(survey, "unit", sizes([10, 10], names=["A", "B"]))
+    assert rep.largest_gaps() == (None, None)
+
+
+def test_plan_sample_is_the_pieces_put_together():
+    customers = pd.DataFrame({"id": [f"C{i:03d}" for i in range(300)],
+                              "unit": ["A"] * 200 + ["B"] * 100,
+                              "last": ["2026-11-01"] * 20 + [""] * 280})
+    survey = pd.DataFrame({"unit": ["A"] * 6 + ["B"] * 4, "ltr": [10, 9, 9, 7, 3, 0, 10, 8, 6, 6]})
+    lw = last_wave_shares(survey, "ltr", "unit")
+    plan = plan_sample(customers, "unit", moe_points=15, method="neyman", minimum=10, response_rate=0.5,
+                       id_col="id", last_wave=lw, seed=11, exclude_recent_days=30, last_surveyed_col="last",
+                       today="2026-11-22")
+    base = base_from_customers(customers, "unit", "id", lw)
+    pd.testing.assert_frame_equal(plan.base, base)
+    assert plan.size.completes == nps_sample_size(15, *last_wave_overall(lw), population=300).completes
+    alloc = allocate_sample(base, moe_points=15, method="neyman", minimum=10, response_rate=0.5)
+    pd.testing.assert_frame_equal(plan.allocation.strata, alloc.strata)
+    draw = draw_sample(customers, "unit", alloc, 11, exclude_recent_days=30, last_surveyed_col="last",
+                       today="2026-11-22", id_col="id")
+    pd.testing.assert_frame_equal(plan.draw.sample, draw.sample)
+    assert plan.draw.n_excluded == 20
+    d = plan.to_dict()
+    assert set(d) == {"strata", "population", "sample_size", "allocation", "draw"}
+    assert d["strata"] == ["unit"] and d["population"] == 300 and d["draw"]["seed"] == 11
+    json.dumps(d)
+    assert plan_sample(customers, ["unit"], moe_points=15, draw=False).draw is None
+
+
+def test_base_weights_is_representativeness_against_the_list():
+    customers = pd.DataFrame({"id": range(10), "unit": ["A"] * 6 + ["B"] * 4})
+    survey = pd.DataFrame({"unit": ["A"] * 3 + ["B"] * 7})
+    rep = base_weights(survey, customers, "unit", id_col="id")
+    np.testing.assert_allclose(rep.weights.to_numpy(), [2.0] * 3 + [4 / 7] * 7)
+    with pytest.raises(CxInputError, match="duplicate"):
+        base_weights(survey, pd.DataFrame({"id": [1, 1], "unit": ["A", "B"]}), "unit", id_col="id")
+
+
+def test_guess_customer_columns():
+    frame = pd.DataFrame({
+        "Paid invoices": [1, 2, 3, 4], "Customer no": ["c1", "c2", "c3", "c4"], "Region": ["N", "S", "N", "S"],
+        "Tier": ["x", "y", "x", "z"], "Revenue": [1.0, 2.0, 3.0, 4.0], "Date last surveyed": ["", "", "", ""]})
+    g = guess_customer_columns(frame, segments=["Tier", "Business unit"])
+    assert g.id_col == "Customer no"
+    assert g.candidates == ("Region", "Tier") and g.strata == ("Tier",)
+    assert g.last_surveyed_col == "Date last surveyed"
+    g = guess_customer_columns(frame, id_hint="paid invoices")
+    assert g.id_col == "Paid invoices" and g.strata == ("Customer no",)
+    dup = pd.DataFrame({"account": ["a", "a"], "unit": ["A", "B"]})
+    assert guess_customer_columns(dup).id_col is None
