@@ -1008,7 +1008,8 @@ def driver_response(frame: pd.DataFrame, drivers: Sequence[str], loyalty: str, d
     Raises
     ------
     CxInputError
-        When the model cannot be fitted (see `cx.drivers.predicted_outcome_change`).
+        When the driver has a single rating (nothing to raise) or the model cannot be fitted (see
+        `cx.drivers.predicted_outcome_change`).
 
     Notes
     -----
@@ -1019,6 +1020,9 @@ def driver_response(frame: pd.DataFrame, drivers: Sequence[str], loyalty: str, d
     from cx.drivers import predicted_outcome_change
 
     steps = rating_steps(_series(frame, driver, "driver")) if deltas is None else [float(d) for d in deltas]
+    if not steps:
+        raise CxInputError(f"Every respondent gives '{driver}' the same rating (or none), so there is no rise to "
+                           "estimate.")
     changes = tuple(predicted_outcome_change(frame, list(drivers), loyalty, driver, d, weight=weight)
                     for d in sorted(steps))
     return DriverResponse(driver=driver, changes=changes)

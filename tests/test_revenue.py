@@ -14,6 +14,7 @@ import pytest
 
 from cx.charts import GREEN, VERMILLION
 from cx.charts.revenue import (
+    value_by_driver_chart,
     value_by_segment_chart,
     value_by_theme_chart,
     value_waterfall_chart,
@@ -23,6 +24,8 @@ from cx.errors import CxInputError
 from cx.revenue import (
     ClvAssumptions,
     ClvSummary,
+    DriverResponse,
+    RevenueBasis,
     RevenueSummary,
     _nps_group,
     assumed_revenue,
@@ -30,11 +33,17 @@ from cx.revenue import (
     clv_summary,
     convert_detractors,
     driver_change_value,
+    driver_response,
+    extrapolation_problem,
     extrapolation_weights,
+    headline,
     margin_multiple,
+    merge_segment_inputs,
     parse_money,
+    rating_steps,
     retention_change,
     revenue_by_group,
+    segment_inputs,
     talking_points,
     value_by_driver,
     value_by_segment,
@@ -477,3 +486,151 @@ def test_weights_from_another_column_keep_the_missing_segment_row(survey):
     t = value_by_segment(s, "LTR", "Revenue", "Unit", weights=weights).set_index("segment")
     assert t.loc["(missing)", "detractor_revenue"] == 300.0  # 150 × 2
     assert t["revenue"].sum() == 1760.0
+
+
+# ---------------------------------------------------------------------------- the page's helpers
+
+def test_revenue_basis_column_or_assumptions(survey):
+    col = RevenueBasis.build(column="Revenue", average=5.0, segment="Unit", per_segment={"A": 1.0})
+    assert (col.column, col.average, col.per_segment, col.is_assumed) == ("Revenue", None, (), False)
+    assert revenue_by_group(survey, "LTR", col) == revenue_by_group(survey, "LTR", "Revenue")
+    flat = RevenueBasis.build(average=500.0)
+    s = revenue_by_group(survey, "LTR", flat)
+    # 3 detractors and 9 respondents at 500 each; no revenue is missing.
+    assert (s.detractors, s.total, s.n_missing_revenue) == (1_500.0, 4_500.0, 0)
+    # Blank cells are dropped; B falls back to the average.
+    per = RevenueBasis.build(average=100.0, segment="Unit", per_segment={"A": 1_000.0, "B": None})
+    assert per.per_segment == (("A", 1_000.0),)
+    assert per.revenue(survey).tolist() == [1_000.0, 100.0] * 4 + [1_000.0]
+    # Detractors: rows 4 (A), 5 (B), 6 (A) = 1,000 + 100 + 1,000.
+    assert revenue_by_group(survey, "LTR", per).detractors == 2_100.0
+    with pytest.raises(CxInputError, match="average annual revenue"):
+        RevenueBasis.build()
+    with pytest.raises(CxInputError, match="segment column"):
+        RevenueBasis(average=1.0, per_segment=(("A", 1.0),))
+
+
+def test_revenue_basis_extrapolates_every_sum(survey):
+    """Base: A 50 customers, B 40; respondents with revenue: A 3, B 3 → weights 50/3 and 40/3."""
+    basis = RevenueBasis.build(column="Revenue", base_segment="Unit", base_size={"A": 50, "B": 40})
+    assert basis.is_extrapolated and not basis.respondents_only().is_extrapolated
+    s = revenue_by_group(survey, "LTR", basis)
+    assert s.extrapolated
+    assert s.detractors == pytest.approx(300 * 50 / 3 + 150 * 40 / 3)  # 7,000
+    assert s.total == pytest.approx(450 * 50 / 3 + 430 * 40 / 3)  # 13,233.33
+    w = extrapolation_weights(survey, "Unit", "Revenue", {"A": 50, "B": 40})
+    assert s == revenue_by_group(survey, "LTR", "Revenue", weights=w)
+    pd.testing.assert_frame_equal(value_by_segment(survey, "LTR", basis, "Unit"),
+                                  value_by_segment(survey, "LTR", "Revenue", "Unit", weights=w))
+    themes = pd.DataFrame({"Billing": [False] * 4 + [True] * 3 + [False] * 2})
+    pd.testing.assert_frame_equal(value_by_theme(survey, themes, "LTR", basis),
+                                  value_by_theme(survey, themes, "LTR", "Revenue", weights=w))
+    pd.testing.assert_frame_equal(value_by_driver(survey, ["Billing accuracy"], "LTR", basis),
+                                  value_by_driver(survey, ["Billing accuracy"], "LTR", "Revenue", weights=w))
+    with pytest.raises(CxInputError, match="not both"):
+        revenue_by_group(survey, "LTR", basis, weights=w)
+    with pytest.raises(CxInputError, match="B"):
+        revenue_by_group(survey, "LTR", RevenueBasis.build(column="Revenue", base_segment="Unit",
+                                                           base_size={"A": 50}))
+
+
+def test_revenue_basis_describe():
+    assert RevenueBasis.build(column="Annual revenue").describe() == (
+        'Revenue is each respondent\'s annual revenue from the column "Annual revenue".')
+    assert RevenueBasis.build(average=50_000).describe("€") == (
+        "Revenue is assumed, not measured: €50,000 a year per customer.")
+    per = RevenueBasis.build(average=10_000, segment="Unit", per_segment={"B": 20_000, "A": 5_000})
+    assert per.describe() == ("Revenue is assumed, not measured: a year per customer by Unit, A $5,000, B $20,000; "
+                              "$10,000 for every other customer.")
+    ext = RevenueBasis.build(column="R", base_segment="Unit", base_size={"A": 1200, "B": 300})
+    assert ext.describe().endswith("Figures are extrapolated to the whole customer base from the number of "
+                                   "customers per Unit (A 1,200, B 300), assuming the respondents of each represent "
+                                   "it; NPS and counts stay those of the respondents.")
+
+
+def test_segment_inputs_and_merge(survey):
+    t = segment_inputs(survey, "Unit", {"B": 2_000.0, "Z": 1.0}, "revenue")
+    assert t["value"].tolist() == ["A", "B"] and t["respondents"].tolist() == [5, 4]
+    assert math.isnan(t["revenue"].iloc[0]) and t["revenue"].iloc[1] == 2_000.0
+    edited = t.assign(revenue=[1_500.0, np.nan])
+    # A typed, B cleared, Z (not in view) kept.
+    assert merge_segment_inputs({"B": 2_000.0, "Z": 1.0}, edited, "revenue") == {"Z": 1.0, "A": 1_500.0}
+
+
+def test_extrapolation_problem_with_the_filter():
+    import datetime as dt
+
+    from cx.filters import FilterSpec
+
+    assert extrapolation_problem(FilterSpec(), "Unit") is None
+    assert extrapolation_problem(FilterSpec.build({"Unit": ["A"]}), "Unit") is None
+    assert extrapolation_problem(FilterSpec.build(date_from=dt.date(2026, 1, 1)), "Unit") is None
+    msg = extrapolation_problem(FilterSpec.build({"Region": ["EMEA"], "Unit": ["A"]}), "Unit")
+    assert msg.startswith("The filter (Region) keeps only part of each Unit")
+    core = FilterSpec.build(core_growth=True, icp={"Tier": ["Key"]})
+    assert "core-growth customers" in extrapolation_problem(core, "Unit")
+
+
+def test_rating_steps():
+    assert rating_steps(pd.Series([1, 3, 5, np.nan])) == [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]
+    assert rating_steps(pd.Series([0.0, 10.0])) == [float(k) for k in range(1, 11)]
+    assert len(rating_steps(pd.Series([1, 7]))) == 12
+    assert rating_steps(pd.Series([4, 4])) == [] and rating_steps(pd.Series([np.nan])) == []
+
+
+def test_driver_response_is_the_driver_model_for_each_rise():
+    from cx.drivers import predicted_outcome_change
+
+    rng = np.random.default_rng(7)
+    a, b = rng.integers(1, 6, 60).astype(float), rng.integers(1, 6, 60).astype(float)
+    ltr = np.clip(np.round(1.2 * a + 0.6 * b + rng.normal(0, 1.2, 60)), 0, 10)
+    f = pd.DataFrame({"LTR": ltr, "Billing": a, "Ease": b})
+    resp = driver_response(f, ["Billing", "Ease"], "LTR", "Billing")
+    assert resp.deltas == [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0]
+    for c in resp.changes:
+        assert c == predicted_outcome_change(f, ["Billing", "Ease"], "LTR", "Billing", c.delta)
+    assert resp.at(1.2).delta == 1.0
+    assert list(resp.to_frame()["nps_change"]) == [c.nps_change for c in resp.changes]
+    with pytest.raises(CxInputError):
+        driver_response(f.assign(Ease=3.0), ["Billing", "Ease"], "LTR", "Ease")
+
+
+def test_driver_response_offers_only_rises_the_survey_can_carry(twenty):
+    """n = 20, D = 10: +10 points moves 2 detractors to passives; +60 needs 12 (too many), or 6 to promoters."""
+    from types import SimpleNamespace
+
+    resp = DriverResponse("Billing", (SimpleNamespace(delta=1.0, nps_change=10.0),
+                                      SimpleNamespace(delta=2.0, nps_change=60.0),
+                                      SimpleNamespace(delta=3.0, nps_change=float("nan"))))
+    assert resp.feasible_deltas(twenty, "passive") == [1.0]
+    assert resp.feasible_deltas(twenty, "promoter") == [1.0, 2.0]
+
+
+def test_headline_and_talking_point_notes(twenty):
+    assert headline(clv_summary(twenty)) == ("The loyalty gap is worth $10.0K a year: detractors hold 50% of the "
+                                             "$20.0K revenue, $4.3K in lifetime value.")  # 10,000 × 0.4333
+    assert headline(clv_summary(twenty, ClvAssumptions(quick=True)), "£") == (
+        "The loyalty gap is worth £10.0K a year: detractors hold 50% of the £20.0K revenue.")
+    points = talking_points(twenty, notes=["Revenue is assumed.", "", "These figures cover Region: EMEA."])
+    assert points[2:4] == ["Revenue is assumed.", "These figures cover Region: EMEA."]
+
+
+def test_value_by_theme_takes_coded_comments(survey):
+    from cx.themes import CodedComments
+
+    matrix = np.array([[False, True], [False, False], [False, False], [False, False], [True, True],
+                       [True, False], [True, False], [False, False], [False, False]])
+    coded = CodedComments(("Billing errors", "Late delivery"), ("bill", "late"), matrix, np.ones(9, dtype=bool),
+                          survey.index)
+    pd.testing.assert_frame_equal(value_by_theme(survey, coded, "LTR", "Revenue"),
+                                  value_by_theme(survey, coded.to_frame(), "LTR", "Revenue"))
+
+
+def test_driver_chart_spec(survey):
+    spec = value_by_driver_chart(value_by_driver(survey, ["Billing accuracy", "Ease"], "LTR", "Revenue",
+                                                 threshold={"Billing accuracy": 1, "Ease": 6})).to_dict()
+    # Low raters' revenue: Ease 530, Billing (rated 1) 380.
+    assert [r["driver"] for r in _data(spec)] == ["Ease", "Billing accuracy"]
+    assert [r["money"] for r in _data(spec)] == ["$530", "$380"]
+    (param,) = spec["params"]
+    assert param["name"] == "revenue_driver" and param["select"]["fields"] == ["driver"]
