@@ -314,3 +314,37 @@ def test_page_without_a_comments_column_points_to_the_data_page():
     at.switch_page("../pages/comments.py").run()
     assert not at.exception, at.exception
     assert any("map a comments column" in w.value for w in at.warning)
+
+
+# --- real browser: what AppTest cannot do (chart clicks, deferred downloads) ------------------------------
+
+
+@pytest.mark.browser
+def test_clicking_a_pareto_bar_lists_its_verbatims_and_downloads_are_masked(tmp_path):
+    from browser import chromium_path, exceptions, launch, running_app, settle
+
+    if chromium_path() is None:
+        pytest.skip("chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    coded = sample_coded()
+    top = pareto_table(coded).items[0]
+    with running_app(env={"CX_WORKBENCH_DB": str(tmp_path / "ws.sqlite")}) as url, sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=True).new_page()
+        page.goto(url + "/comments")
+        settle(page)
+        assert not exceptions(page), exceptions(page)
+        bar = page.locator(f'.st-key-comments_pareto path[aria-roledescription="bar"][aria-label*="{top.theme}"]')
+        bar.first.click()
+        settle(page)
+        page.get_by_text(f"{top.count:,} comments mention {top.theme}").first.wait_for()
+        assert not exceptions(page), exceptions(page)
+        with page.expect_download() as info:
+            page.locator(".st-key-comments_verbatims_csv button").click()
+        data = (tmp_path / "verbatims.csv")
+        info.value.save_as(data)
+        text = data.read_text(encoding="utf-8-sig")
+        assert text.startswith("comment,score,nps_group,sentiment")
+        assert len(text.strip().splitlines()) >= top.count + 1 and "@" not in text
+        browser.close()
