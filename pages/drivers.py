@@ -109,6 +109,7 @@ m1.metric(r2_name, f"{analysis.r2:.2f}",
           + (" For the yes/no detractor outcome: McFadden's pseudo-R², how much better the model predicts "
              "detractors than a guess without drivers." if r2_name != "R²" else ""))
 m2.metric("Respondents used", fmt.count(analysis.n), f"of {fmt.count(analysis.n_total)} in view", delta_color="off",
+          delta_arrow="off",
           help="Listwise: respondents who answered the outcome and every driver. Pairwise: the smallest number "
                "behind any one correlation.")
 m3.metric("Drivers in the model", fmt.count(len(analysis.items)))

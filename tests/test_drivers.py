@@ -902,3 +902,13 @@ def test_picked_driver_reads_the_chart_selection():
     assert charts.picked_driver(None, drivers) is None
     assert charts.picked_driver({"driver_pick": [{"driver": "Elsewhere"}, {"driver": "Billing"}]}, drivers) == "Billing"
     assert charts.picked_driver({"driver_pick": [{"quadrant": "Keep"}]}, drivers) is None
+
+
+def test_stretched_driver_charts_keep_their_row_height():
+    """Streamlit fits a stretched chart's whole height (title, axes, legend) unless the spec sets autosize."""
+    df = _survey()
+    names = ["Billing", "Delivery", "Support", "Price"]
+    bars = charts.importance_bars(kda.key_drivers(df, names, "LTR")).to_dict()
+    assert bars["autosize"] == {"type": "fit-x", "contains": "padding"} and bars["height"] == 120
+    seg = charts.segment_importance_chart(kda.drivers_by_segment(df.assign(Unit="All"), names, "LTR", "Unit")).to_dict()
+    assert seg["autosize"] == {"type": "fit-x", "contains": "padding"} and seg["height"] == 120

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import streamlit as st
+from browser import chromium_path
 from conftest import ROOT, SAMPLE
 from streamlit.testing.v1 import AppTest
 
@@ -208,3 +209,35 @@ def test_segments_side_by_side_and_matrix_tables():
     np.testing.assert_allclose(matrix["performance"],
                                kda.importance_performance(analysis, frame, performance="top_box")["performance"])
     assert matrix.loc[matrix["driver"] == "Billing accuracy", "quadrant"].item() == "Fix first"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed")
+def test_clicking_a_driver_in_the_charts_selects_it_and_opens_its_comments():
+    """Real browser (AppTest cannot click charts): a click on the matrix or the bars picks the driver."""
+    from browser import exceptions, launch, running_app, settle
+    from playwright.sync_api import sync_playwright
+
+    with running_app() as url, sync_playwright() as pw:
+        browser = launch(pw)
+        page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+        page.goto(url + "/drivers")
+        settle(page)
+        assert not exceptions(page), exceptions(page)
+        pick = page.locator(".st-key-drivers_pick input")
+        assert pick.input_value() == "Billing accuracy"
+        page.wait_for_selector(".st-key-drivers_matrix svg.marks")
+        page.locator('.st-key-drivers_matrix path[aria-label*="Driver: Ease of doing business"]').first.click(force=True)
+        settle(page)
+        assert pick.input_value() == "Ease of doing business"
+        page.locator(".st-key-drivers_bars").scroll_into_view_if_needed()
+        page.locator('.st-key-drivers_bars path[aria-label*="Website and portal"]').first.click(force=True)
+        settle(page)
+        assert pick.input_value() == "Website and portal"
+        assert not exceptions(page), exceptions(page)
+        if (ROOT / "pages" / "comments.py").exists():
+            page.locator(".st-key-drivers_read_comments button").click()
+            settle(page)
+            assert page.url.split("?")[0].endswith("/comments")
+            assert page.locator("h1").first.inner_text() == "Comments"
+        browser.close()

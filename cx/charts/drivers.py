@@ -26,6 +26,12 @@ _METHOD_LABELS = {
 }
 
 
+# Streamlit sizes a stretched chart with autosize "fit" unless the spec says otherwise, which squeezes
+# the title, axes and legend into the height and leaves the rows a few pixels each; "fit-x" stretches
+# the width and keeps the height for the rows.
+_FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
 def _pick() -> alt.Parameter:
     return alt.selection_point(name=PICK, fields=["driver"], on="click", clear="dblclick")
 
@@ -79,7 +85,7 @@ def importance_bars(analysis: DriverAnalysis, height: int | None = None) -> alt.
             x="ci_low:Q", x2="ci_high:Q", y=y, tooltip=tooltip))
         layers.append(alt.Chart(ci).mark_tick(color=INK, thickness=1.5, size=10).encode(x="ci_low:Q", y=y))
         layers.append(alt.Chart(ci).mark_tick(color=INK, thickness=1.5, size=10).encode(x="ci_high:Q", y=y))
-    chart = alt.layer(*layers).properties(height=height or max(120, 26 * len(data)))
+    chart = alt.layer(*layers).properties(height=height or max(120, 26 * len(data)), autosize=_FIT_WIDTH)
     r2_name = "pseudo-R²" if analysis.model == "logistic regression" else "R²"
     title = f"What drives {analysis.outcome}: importance of each driver ({r2_name} = {analysis.r2:.2f})"
     return finish(chart, title, n=analysis.n, total=analysis.n_total or None)
@@ -197,7 +203,7 @@ def segment_importance_chart(result: DriversBySegment, height: int | None = None
     pick = _pick()
     x = alt.X("column:N", sort=cols, title=None, axis=alt.Axis(labelAngle=0, orient="top", labelLimit=160,
                                                               labelExpr="split(datum.label, '\\n')",
-                                                              labelBaseline="line-bottom", labelPadding=6))
+                                                              labelBaseline="line-bottom", labelPadding=20))
     y = alt.Y("driver:N", sort=rows, title=None, axis=alt.Axis(labelLimit=260))
     tooltip = [alt.Tooltip("segment:N", title=result.segment), alt.Tooltip("driver:N", title="Driver"),
                alt.Tooltip("importance:Q", title="Importance", format=".1%"),
@@ -214,7 +220,8 @@ def segment_importance_chart(result: DriversBySegment, height: int | None = None
     text = alt.Chart(data).mark_text(fontSize=11).encode(
         x=x, y=y, text=alt.Text("importance:Q", format=".0%"), tooltip=tooltip,
         color=alt.condition(f"datum.importance > {0.6 * vmax} && !datum.pooled", alt.value("white"), alt.value(INK)))
-    chart = alt.layer(cells, text).properties(height=height or max(120, 26 * len(rows)), width=alt.Step(118))
+    chart = alt.layer(cells, text).properties(height=height or max(120, 26 * len(rows)), width=alt.Step(118),
+                                              autosize=_FIT_WIDTH)
     pooled = result.pooled_values
     title = f"Key drivers by {result.segment}"
     note = (f"Faded columns ({', '.join(pooled)}) have fewer than {result.min_n:,} complete answers and show the "
