@@ -1988,7 +1988,7 @@ def available_weightings(loyalty_col: str | None, revenue_col: str | None) -> tu
     return tuple(w for w in WEIGHTINGS if ok[w])
 
 
-def pareto_report(pareto: ThemePareto, sentiment: pd.DataFrame | None = None) -> pd.DataFrame:
+def pareto_report(pareto: ThemePareto, sentiment: pd.DataFrame | None = None, *, percent: bool = False) -> pd.DataFrame:
     """The Pareto as a plain table, with net sentiment per theme.
 
     Parameters
@@ -1997,6 +1997,8 @@ def pareto_report(pareto: ThemePareto, sentiment: pd.DataFrame | None = None) ->
         From :func:`pareto_table` or :func:`weighted_pareto`.
     sentiment : pandas.DataFrame, optional
         From :func:`theme_sentiment` (columns ``theme`` and ``net_sentiment``).
+    percent : bool, default False
+        Give ``share`` and ``cumulative_share`` in percent (0–100) rather than as proportions.
 
     Returns
     -------
@@ -2022,6 +2024,9 @@ def pareto_report(pareto: ThemePareto, sentiment: pd.DataFrame | None = None) ->
     table = pareto.to_frame()
     if pareto.weighting == "mentions":
         table = table.drop(columns="weight")
+    if percent:
+        table["share"] = 100 * table["share"]
+        table["cumulative_share"] = 100 * table["cumulative_share"]
     if sentiment is not None:
         net = dict(zip(sentiment["theme"], sentiment["net_sentiment"]))
         table["net_sentiment"] = pd.Series([100 * net.get(t, np.nan) for t in table["theme"]],
@@ -2075,9 +2080,9 @@ class CommentsView:
         """Comments in the scope that mention ``theme`` (0 when it is not coded)."""
         return next((i.count for i in self.paretos["mentions"].items if i.theme == theme), 0)
 
-    def table(self, weighting: str = "mentions") -> pd.DataFrame:
+    def table(self, weighting: str = "mentions", percent: bool = False) -> pd.DataFrame:
         """:func:`pareto_report` of one weighting, with net sentiment."""
-        return pareto_report(self.paretos[weighting], self.sentiment)
+        return pareto_report(self.paretos[weighting], self.sentiment, percent=percent)
 
 
 def comments_view(frame: pd.DataFrame, coded: CodedComments, *, loyalty_col: str | None = None,
@@ -2270,7 +2275,7 @@ def codebook_editor_table(codebook: pd.DataFrame | Mapping[str, str],
     Returns
     -------
     pandas.DataFrame
-        Codebook index; columns ``merge`` (False: a tick box to pick themes to merge), ``theme``,
+        Codebook index; columns ``merge`` (nullable boolean, False: a tick box to pick themes to merge), ``theme``,
         ``pattern``, ``parent``, ``comments`` (nullable integer; missing for a theme that is not
         coded) and ``problem`` (the row's problems from :func:`validate_codebook`, joined with
         "; "; ``""`` when none).
@@ -2296,7 +2301,7 @@ def codebook_editor_table(codebook: pd.DataFrame | Mapping[str, str],
     counts: dict[str, int] = {}
     if coded is not None:
         counts = {t.casefold(): int(c) for t, c in zip(coded.themes, coded.matrix.sum(axis=0))}
-    out = pd.DataFrame({"merge": pd.Series(False, index=book.index, dtype="bool")})
+    out = pd.DataFrame({"merge": pd.Series(False, index=book.index, dtype="boolean")})
     for col in ("theme", "pattern", "parent"):
         out[col] = book[col]
     out["comments"] = pd.array([counts.get(t.casefold()) if coded is not None else None for t in book["theme"]],

@@ -20,6 +20,7 @@ from cx.themes import (
     segment_values,
     starter_codebook,
     theme_suggestions,
+    validate_codebook,
     verbatim_markdown,
     verbatims,
 )
@@ -74,7 +75,7 @@ if r.segments:
             if ui.keep("comments_segment_value", values[0]) not in values:
                 st.session_state["comments_segment_value"] = values[0]
             segment = picked_segment
-            value = f3.selectbox(f"{picked_segment} value", values, key="comments_segment_value")
+            value = f3.selectbox(f"{ui.escape_md(picked_segment)} value", values, key="comments_segment_value")
 
 driver = ui.drill().get("driver")
 driver_mask = None
@@ -164,20 +165,20 @@ else:
         st.session_state[f"{chart_key}_last_pick"] = pick
 
     st.subheader("Pareto table", help=VITAL_HELP)
-    table = cv.table(weighting)
-    st.dataframe(table, hide_index=True, width="stretch", key="comments_pareto_table", column_config={
+    st.dataframe(cv.table(weighting, percent=True), hide_index=True, width="stretch", key="comments_pareto_table", column_config={
         "theme": "Theme",
         "count": st.column_config.NumberColumn("Comments", format="%d"),
         "weight": st.column_config.NumberColumn(WEIGHT_LABELS[weighting],
                                                 format="dollar" if weighting == "revenue" else "%.1f"),
-        "share": st.column_config.NumberColumn("Share", format="percent"),
-        "cumulative_share": st.column_config.NumberColumn("Cumulative share", format="percent"),
+        "share": st.column_config.NumberColumn("Share", format="%.0f%%"),
+        "cumulative_share": st.column_config.NumberColumn("Cumulative share", format="%.0f%%"),
         "vital_few": st.column_config.CheckboxColumn("Vital few", help=VITAL_HELP),
         "net_sentiment": st.column_config.NumberColumn(
             "Net sentiment", format="%+.0f",
             help="Share of positive minus share of negative comments of the theme, −100 to +100 (offline "
                  "VADER lexicon; English)."),
     })
+    table = cv.table(weighting)
     st.download_button("Download the Pareto table (CSV)", lambda: safe_csv(table), file_name="comment_themes_pareto.csv",
                        mime="text/csv", key="comments_pareto_csv")
 
@@ -197,8 +198,8 @@ else:
         st.info(f"No comment in this scope mentions {ui.escape_md(str(wanted))}.", icon="🔎")
     if theme:
         o1, o2 = st.columns([1, 2])
-        ui.keep("comments_unmask", False)
-        unmask = o1.toggle("Show personal data", key="comments_unmask",
+        # Deliberately not kept with the workspace: personal data is masked again on every visit.
+        unmask = o1.toggle("Show personal data", value=False, key="comments_unmask",
                            help="E-mail addresses, phone numbers and long digit runs are masked by default. "
                                 "Downloads stay masked.")
         if driver:
@@ -260,6 +261,11 @@ pending = apply_codebook_edits(book, edited)
 b1, b2, b3 = st.columns([1, 2, 1])
 if codebook_version(pending) != version:
     b1.caption("Unsaved changes.")
+    pending_problems = validate_codebook(pending)
+    if len(pending_problems):
+        st.dataframe(pending_problems, column_order=["theme", "problem"], hide_index=True, width="stretch",
+                     key="comments_codebook_pending_problems",
+                     column_config={"theme": "Theme (unsaved)", "problem": "Problem"})
 if b1.button("Apply changes", key="comments_codebook_apply", type="primary",
              help="Save the codebook and re-code every comment."):
     ui.set_codebook(pending)

@@ -97,8 +97,9 @@ def edit_codebook(at: AppTest, *, edited=None, added=None, deleted=None, button=
 def assert_pareto_equals(shown: pd.DataFrame, expected) -> None:
     assert shown["theme"].tolist() == [i.theme for i in expected.items]
     assert shown["count"].tolist() == [i.count for i in expected.items]
-    np.testing.assert_allclose(shown["share"], [i.share for i in expected.items])
-    np.testing.assert_allclose(shown["cumulative_share"], [i.cumulative_share for i in expected.items])
+    # shown in percent
+    np.testing.assert_allclose(shown["share"], [100 * i.share for i in expected.items])
+    np.testing.assert_allclose(shown["cumulative_share"], [100 * i.cumulative_share for i in expected.items])
     assert shown["vital_few"].tolist() == [i.vital_few for i in expected.items]
 
 
@@ -112,7 +113,7 @@ def test_pareto_equals_pareto_table_and_the_cli():
                                     capture_output=True, text=True).stdout)["themes"]
     assert shown["theme"].tolist() == [i["theme"] for i in cli["items"]]
     assert shown["count"].tolist() == [i["count"] for i in cli["items"]]
-    np.testing.assert_allclose(shown["cumulative_share"], [i["cumulative_share"] for i in cli["items"]])
+    np.testing.assert_allclose(shown["cumulative_share"], [100 * i["cumulative_share"] for i in cli["items"]])
     assert shown["vital_few"].tolist() == [i["vital_few"] for i in cli["items"]]
     assert metric(at, "Comments") == f"{cli['comments']:,}"
     assert metric(at, "Coverage") == f"{100 * cli['coverage']:.0f}%"
@@ -221,6 +222,19 @@ def test_codebook_edit_with_an_invalid_pattern_keeps_the_other_themes_coded():
     at.button(key="comments_codebook_reset").click().run()
     assert not at.exception, at.exception
     assert pareto_shown(at).set_index("theme")["count"].to_dict() == before.to_dict()
+
+
+def test_unsaved_codebook_edits_show_their_problems_before_they_are_applied():
+    at = run_app()
+    at.session_state[editor(at).key] = {"edited_rows": {1: {"pattern": "("}}, "added_rows": [{"theme": "",
+                                        "pattern": "x"}], "deleted_rows": []}
+    at.run()
+    assert not at.exception, at.exception
+    assert any(c.value == "Unsaved changes." for c in at.caption)
+    problems = table(at, "skipped")
+    assert problems["theme"].tolist() == ["Invoice clarity", ""]
+    assert problems["problem"].iloc[0].startswith("invalid pattern") and "no name" in problems["problem"].iloc[1]
+    assert "work" not in at.session_state or "codebook" not in at.session_state["work"]
 
 
 def test_merging_two_themes_counts_comments_mentioning_either():

@@ -787,6 +787,8 @@ def test_pareto_report_weighting_column_and_sentiment_scale():
     sent = pd.DataFrame({"theme": ["Delivery"], "net_sentiment": [0.25]})
     t2 = pareto_report(pareto_table(coded), sent)
     assert t2["net_sentiment"].iloc[0] == 25.0 and t2["net_sentiment"].iloc[1:].isna().all()
+    pct = pareto_report(pareto_table(coded), percent=True)
+    assert pct["share"].tolist() == [50.0, 37.5, 12.5] and pct["cumulative_share"].tolist() == [50.0, 87.5, 100.0]
 
 
 def test_shift_summary_lists_vital_entering_and_leaving():
