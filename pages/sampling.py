@@ -1,4 +1,5 @@
 import contextlib
+import datetime as dt
 import secrets
 
 import pandas as pd
@@ -58,6 +59,25 @@ def choices(key: str, options: list, default: list):
 
 def read_list(data: bytes, name: str) -> pd.DataFrame:
     return read_survey(data, name).frame
+
+
+def remembered(slot: str, key: tuple, fn, *args, **kwargs):
+    """The last result of ``fn`` for ``key``, kept in the session.
+
+    A customer list can hold a million rows: counting and drawing it again on every rerun would
+    take seconds, and hashing it for st.cache_data as long. The key names the list by its file.
+    """
+    kept = state.get(slot)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    value = fn(*args, **kwargs)
+    state[slot] = (key, value)
+    return value
+
+
+def drawn_with_csv(*args, **kwargs):
+    draw = draw_sample(*args, **kwargs)
+    return draw, safe_csv(draw.to_frame(), mask=False)
 
 
 # --- 1. The customer base ------------------------------------------------------------------------
@@ -158,7 +178,8 @@ if last_choice == FROM_SURVEY:
 
 try:
     if customers is not None:
-        base = base_from_customers(customers, strata, id_col, last_wave)
+        base = remembered("_sampling_base", (list_id, tuple(strata), id_col, v.key if last_wave is not None else None),
+                          base_from_customers, customers, strata, id_col, last_wave)
     else:
         sizes_work = ui.work("sampling_sizes", None)
         if not sizes_work or sizes_work.get("strata") != list(strata):
@@ -230,10 +251,10 @@ except CxInputError as exc:
     st.stop()
 
 b1, b2, b3, b4 = st.columns(4)
-b1.metric("Completes, simple random sample", fmt.count(size.completes),
+b1.metric("Simple random sample", fmt.count(size.completes),
           help="Completed surveys a simple random sample of the whole base would need for the target margin.")
-b2.metric(f"Completes, stratified ({method})", fmt.count(alloc.n),
-          help="The smallest total whose allocation across strata (with the minimum per stratum) reaches the "
+b2.metric(f"Stratified ({method})", fmt.count(alloc.n),
+          help="Completed surveys: the smallest total whose allocation across strata (with the minimum per stratum) reaches the "
                "target margin of error for the whole-base NPS.")
 b3.metric("Invitations to send", fmt.count(alloc.invitations), f"at {rate:g}% response", delta_color="off")
 b4.metric("Expected margin of error", f"±{fmt.number(alloc.overall_moe, 1)} points",
@@ -300,8 +321,12 @@ else:
                    icon="🧭")
         st.stop()
     try:
-        draw = draw_sample(customers, strata, alloc, int(seed), exclude_recent_days=int(days) if contact else None,
-                           last_surveyed_col=last_col if contact else None, id_col=id_col)
+        rule = (int(days), last_col) if contact else (None, None)
+        plan_key = tuple(zip(alloc.strata["stratum"].astype(str), alloc.strata["invitations"].astype(int)))
+        draw, csv = remembered("_sampling_draw", (list_id, tuple(strata), id_col, plan_key, int(seed), rule,
+                                                  dt.date.today()),
+                               drawn_with_csv, customers, strata, alloc, int(seed), exclude_recent_days=rule[0],
+                               last_surveyed_col=rule[1], id_col=id_col)
     except CxInputError as exc:
         ui.show_input_error(exc)
         st.stop()
@@ -311,7 +336,7 @@ else:
     e3.metric("Seed", str(draw.seed))
     for note in draw.notes:
         st.caption(ui.escape_md(note))
-    st.download_button("Download the sample (CSV)", data=safe_csv(draw.to_frame(), mask=False),
+    st.download_button("Download the sample (CSV)", data=csv,
                        file_name=f"sample_seed{draw.seed}.csv", mime="text/csv", key="sampling_download",
                        type="primary")
     with st.expander("Drawn per stratum and the first 100 customers"):

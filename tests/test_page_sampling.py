@@ -84,8 +84,8 @@ def test_opens_on_the_demo_base_with_the_cx_plan(survey, customers):
     base, size, alloc = plan(survey, customers)
     assert metric(at, "Customers in the base") == "15,000"
     assert metric(at, "Strata") == "4"
-    assert metric(at, "Completes, simple random sample") == fmt.count(size.completes) == "969"
-    assert metric(at, "Completes, stratified") == fmt.count(alloc.n) == "965"
+    assert metric(at, "Simple random sample") == fmt.count(size.completes) == "969"
+    assert metric(at, "Stratified") == fmt.count(alloc.n) == "965"
     assert metric(at, "Invitations to send") == fmt.count(alloc.invitations) == "4,825"
     assert metric(at, "Expected margin of error") == f"±{fmt.number(alloc.overall_moe, 1)} points"
     table = next(d.value for d in at.dataframe if "completes" in d.value.columns)
@@ -106,8 +106,8 @@ def test_plan_inputs_change_every_number(survey, customers):
     assert not at.exception
     _, size, alloc = plan(survey, customers, ("Business unit", "Account tier"), 3.0, "proportional", 100, 0.25)
     assert metric(at, "Strata") == "16"
-    assert metric(at, "Completes, simple random sample") == fmt.count(size.completes)
-    assert metric(at, "Completes, stratified (proportional)") == fmt.count(alloc.n)
+    assert metric(at, "Simple random sample") == fmt.count(size.completes)
+    assert metric(at, "Stratified (proportional)") == fmt.count(alloc.n)
     assert metric(at, "Invitations to send") == fmt.count(alloc.invitations)
     assert alloc.strata["at_minimum"].any()  # the minimum binds somewhere: the test exercises it
 
@@ -118,8 +118,8 @@ def test_worst_case_when_last_wave_is_not_used(customers):
     assert not at.exception
     base = base_from_customers(customers, ["Business unit"], "Account ID")
     alloc = allocate_sample(base, moe_points=5.0, method="neyman", minimum=30, response_rate=0.2)
-    assert metric(at, "Completes, simple random sample") == fmt.count(nps_sample_size(5.0, population=15000).completes)
-    assert metric(at, "Completes, stratified") == fmt.count(alloc.n)
+    assert metric(at, "Simple random sample") == fmt.count(nps_sample_size(5.0, population=15000).completes)
+    assert metric(at, "Stratified") == fmt.count(alloc.n)
     assert metric(at, "Strata with last wave's results") == "0 of 4"
 
 
@@ -209,13 +209,13 @@ def test_upload_a_customer_list_and_a_bad_file(survey, customers):
     at.file_uploader(key="sampling_upload").upload("customers.csv", DEMO.read_bytes(), "text/csv").run()
     assert not at.exception
     _, size, alloc = plan(survey, customers)
-    assert metric(at, "Completes, stratified") == fmt.count(alloc.n)
+    assert metric(at, "Stratified") == fmt.count(alloc.n)
     assert at.session_state["work"]["sampling_customer_file"]["name"] == "customers.csv"
     at.file_uploader(key="sampling_upload").upload("bad.xlsx", b"\x00\x01binary garbage" * 50,
                                                     "application/octet-stream").run()
     assert not at.exception
     assert at.error  # says what is wrong; the list loaded before stays in use
-    assert metric(at, "Completes, stratified") == fmt.count(alloc.n)
+    assert metric(at, "Stratified") == fmt.count(alloc.n)
 
 
 def test_duplicate_ids_are_refused_in_words(customers):
@@ -234,7 +234,7 @@ def test_stratum_sizes_entered_by_hand(survey, customers):
     lw = last_wave_shares(survey, LOYALTY, ["Business unit"])
     prefilled = with_last_wave(base_from_customers(customers, ["Business unit"])[["stratum", "N"]], lw)
     alloc = allocate_sample(prefilled, moe_points=5.0, method="neyman", minimum=30, response_rate=0.2)
-    assert metric(at, "Completes, stratified") == fmt.count(alloc.n)
+    assert metric(at, "Stratified") == fmt.count(alloc.n)
     assert any("Drawing needs the customer list" in i.value for i in at.info)
 
     rows = [{"stratum": "Logistics", "N": 900}, {"stratum": "Packaging", "N": 300},
@@ -245,6 +245,27 @@ def test_stratum_sizes_entered_by_hand(survey, customers):
     typed = with_last_wave(base_from_sizes(pd.DataFrame(rows)), lw)
     alloc = allocate_sample(typed, moe_points=5.0, method="neyman", minimum=30, response_rate=0.2)
     assert metric(at, "Customers in the base") == "2,000"
-    assert metric(at, "Completes, stratified") == fmt.count(alloc.n)
+    assert metric(at, "Stratified") == fmt.count(alloc.n)
     rep = representativeness(survey, ["Business unit"], typed)
     assert metric(at, "Effective sample size (Kish)") == fmt.count(rep.n_effective)
+
+
+def test_inputs_and_the_uploaded_list_survive_a_new_session(survey, customers):
+    at = run_app()
+    at.radio(key="sampling_source").set_value("Upload a customer list").run()
+    small = customers[customers["Business unit"] != "Packaging"]
+    at.file_uploader(key="sampling_upload").upload("three_units.csv", small.to_csv(index=False).encode(),
+                                                    "text/csv").run()
+    at.number_input(key="sampling_moe").set_value(4.0)
+    at.number_input(key="sampling_seed").set_value(99).run()
+    assert not at.exception
+    first = preview(at)["Account ID"].tolist()
+    again = AppTest.from_file(APP, default_timeout=90)
+    again.query_params["ws"], again.query_params["desk"] = at.query_params["ws"], at.query_params["desk"]
+    again.run()
+    again.switch_page("../pages/sampling.py").run()
+    assert not again.exception
+    assert again.radio(key="sampling_source").value == "Upload a customer list"
+    assert again.number_input(key="sampling_moe").value == 4.0
+    assert metric(again, "Strata") == "3" and metric(again, "Seed") == "99"
+    assert preview(again)["Account ID"].tolist() == first

@@ -591,3 +591,11 @@ def test_guess_customer_columns():
     assert g.id_col == "Paid invoices" and g.strata == ("Customer no",)
     dup = pd.DataFrame({"account": ["a", "a"], "unit": ["A", "B"]})
     assert guess_customer_columns(dup).id_col is None
+
+
+def test_charts_keep_their_height_for_the_plot():
+    """Streamlit's default autosize "fit" squeezes title, axes and legend into the height."""
+    plan = allocate_sample(sizes([5000, 3000]), 400, method="proportional")
+    assert allocation_chart(plan).to_dict()["autosize"] == {"type": "fit-x", "contains": "padding"}
+    rep = representativeness(pd.DataFrame({"unit": ["A", "B", "B"]}), "unit", sizes([10, 10], names=["A", "B"]))
+    assert mix_chart(rep).to_dict()["autosize"] == {"type": "fit-x", "contains": "padding"}

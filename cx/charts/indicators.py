@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 
 from cx.charts import BLUE, GREEN, GREY, ORANGE, finish
+from cx.charts.sampling import fit_width
 from cx.errors import CxInputError
 from cx.indicators import LEVELS, LeadingIndicators
 
@@ -106,4 +107,4 @@ def metric_vs_nps_chart(result: LeadingIndicators, metric: str, height: int = 26
     chart = alt.layer(metric_line, alt.layer(nps_bars, nps_line)).resolve_scale(y="independent")
     v = result.verdict(metric)
     title = f"{metric} and NPS by {result.period}: {v.status}"
-    return finish(chart, title, n=int(data["nps_n"].sum()), height=height)
+    return fit_width(finish(chart, title, n=int(data["nps_n"].sum()), height=height))

@@ -14,6 +14,15 @@ from cx.charts import BLUE, GREY, ORANGE, VERMILLION, finish
 from cx.sampling import Representativeness, SampleAllocation
 
 
+def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Stretch the chart to the page width and keep ``height`` as the height of the plot itself.
+
+    Streamlit otherwise sizes a chart with ``autosize: fit``, which squeezes the title, axes and
+    legend into ``height`` too: a bar chart of four strata at 120 pixels collapsed to a line.
+    """
+    return chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
 def allocation_chart(allocation: SampleAllocation, height: int | None = None) -> alt.TopLevelMixin:
     """Completes per stratum (bars) labelled with the expected margin of error.
 
@@ -63,7 +72,7 @@ def allocation_chart(allocation: SampleAllocation, height: int | None = None) ->
     title = (f"Completes by stratum ({allocation.method}): overall NPS ±"
              f"{fmt.number(allocation.overall_moe, 1)} points")
     h = height if height is not None else max(120, 28 * len(data))
-    return finish(alt.layer(bars, labels), title, n=allocation.n, height=h)
+    return fit_width(finish(alt.layer(bars, labels), title, n=allocation.n, height=h))
 
 
 def mix_chart(rep: Representativeness, height: int | None = None) -> alt.TopLevelMixin:
@@ -115,4 +124,4 @@ def mix_chart(rep: Representativeness, height: int | None = None) -> alt.TopLeve
         p = "p < 0.001" if rep.p_value < 0.001 else f"p = {rep.p_value:.3f}"
     title = f"Respondent mix {verdict} (chi-square {p})"
     h = height if height is not None else max(120, 40 * len(tab))
-    return finish(chart, title, n=rep.n, height=h)
+    return fit_width(finish(chart, title, n=rep.n, height=h))
