@@ -118,7 +118,8 @@ with st.expander("Assumptions: revenue, currency, lifetime value, whole customer
                                  retention_detractors=ret_d / 100, discount_rate=discount / 100,
                                  gross_margin=margin / 100, quick=quick)
     if not quick:
-        st.latex(r"\text{CLV} = \text{annual revenue} \times \text{gross margin} \times \frac{r}{1 + d - r}")
+        st.latex(r"\text{CLV} = \underbrace{\text{annual revenue} \times \text{gross margin}}_{\text{annual margin}}"
+                 r" \times \frac{r}{1 + d - r}")
     st.markdown("\n".join("- " + ui.escape_md(line) for line in assumptions.describe().splitlines()))
 
     st.markdown("**Whole customer base**")

@@ -634,3 +634,9 @@ def test_driver_chart_spec(survey):
     assert [r["money"] for r in _data(spec)] == ["$530", "$380"]
     (param,) = spec["params"]
     assert param["name"] == "revenue_driver" and param["select"]["fields"] == ["driver"]
+
+
+def test_bar_charts_give_each_bar_a_step(survey):
+    """A fixed height let Streamlit squash the bars of a short table under the title: one step per bar."""
+    spec = value_by_segment_chart(value_by_segment(survey, "LTR", "Revenue", "Unit")).to_dict()
+    assert spec["height"] == {"step": 28}

@@ -58,7 +58,7 @@ def money_axis(currency: str = "$", title: str | None = None) -> alt.Axis:
     return alt.Axis(title=title, labelExpr=expr, format="~s")
 
 
-def _finish(chart: alt.TopLevelMixin, title: str, n: int | None, height: int) -> alt.TopLevelMixin:
+def _finish(chart: alt.TopLevelMixin, title: str, n: int | None, height) -> alt.TopLevelMixin:
     if n is not None:
         return finish(chart, title, n=n, height=height)
     # finish() cannot take n=None yet (it passes subtitle=None): give it a base, then drop the subtitle.
@@ -96,7 +96,9 @@ def _bar_chart(table: pd.DataFrame, category: str, measure: str, currency: str, 
     )
     text = (alt.Chart(data).mark_text(align="left", dx=4, color="#3C4043")
             .encode(x=alt.X(f"{measure}:Q"), y=y, text="money:N"))
-    return _finish(alt.layer(bars, text), title, n, max(120, 28 * len(data)))
+    # A step per bar, not a fixed height: Streamlit fits a fixed height around the title and axis
+    # too, which squashed the bars of a short table into a few pixels.
+    return _finish(alt.layer(bars, text), title, n, alt.Step(28))
 
 
 def value_by_segment_chart(table: pd.DataFrame, measure: str = "detractor_revenue", currency: str = "$",
