@@ -53,8 +53,8 @@ def money_column(label: str, currency: str, **kwargs):
 top = st.container()  # the headline and metrics, drawn once the assumptions below are read
 
 # --- assumptions ---------------------------------------------------------------------------------
-needs_revenue = not r.revenue and st.session_state.get("revenue_avg") is None and not st.session_state.get(
-    "work", {}).get("revenue_assumed_per_segment")
+needs_revenue = not r.revenue and ui.keep("revenue_avg", None) is None and not ui.work("revenue_assumed_per_segment",
+                                                                                        {})
 with st.expander("Assumptions: revenue, currency, lifetime value, whole customer base", expanded=needs_revenue):
     a1, a2 = st.columns([1, 3])
     ui.keep("revenue_currency", "$")
@@ -188,17 +188,18 @@ def money(x: float) -> str:
 with top:
     st.subheader(ui.escape_md(headline(clv, currency)))
     m = st.columns(4)
-    scope = "whole customer base (extrapolated)" if rev.extrapolated else "respondents"
-    m[0].metric("Total annual revenue", money(rev.total),
-                help=f"Sum over {fmt.count(rev.n_with_revenue)} respondents with a revenue value; {scope}.")
-    m[1].metric("Detractor revenue (at risk)", money(rev.detractors),
+    whole = ", whole base" if rev.extrapolated else ""  # extrapolated money says so on its face
+    m[0].metric(f"Total annual revenue{whole}", money(rev.total),
+                help=f"Sum over {fmt.count(rev.n_with_revenue)} respondents with a revenue value"
+                     + (", scaled up to the whole customer base." if rev.extrapolated else "."))
+    m[1].metric(f"Detractor revenue (at risk){whole}", money(rev.detractors),
                 f"{fmt.share(rev.detractor_share)} of revenue", delta_color="off", delta_arrow="off",
                 help="Annual revenue of respondents who score 0–6: the customers most likely to leave.")
     if quick:
-        m[2].metric("Value at risk (this year)", money(clv.detractors),
+        m[2].metric(f"Value at risk (this year){whole}", money(clv.detractors),
                     help="Quick and dirty: this year's revenue of detractors, no margin and no future years.")
     else:
-        m[2].metric("Lifetime value at risk", money(clv.detractors),
+        m[2].metric(f"Lifetime value at risk{whole}", money(clv.detractors),
                     f"of {money(clv.total)} in all", delta_color="off", delta_arrow="off",
                     help="Customer lifetime value (CLV) of detractors: annual revenue × gross margin × r / (1 + d − r), "
                          "with r their yearly retention and d the discount rate.")

@@ -186,8 +186,8 @@ def test_extrapolation_to_the_customer_base(sample):
     w = extrapolation_weights(sample.frame, "Business unit", r.revenue, BASE)
     rev = revenue_by_group(sample.frame, r.loyalty, r.revenue, weights=w)
     assert rev.extrapolated
-    assert metric(at, "Detractor revenue (at risk)").value == fmt.money(rev.detractors)
-    assert metric(at, "Total annual revenue").value == fmt.money(rev.total)
+    assert metric(at, "Detractor revenue (at risk), whole base").value == fmt.money(rev.detractors)
+    assert metric(at, "Total annual revenue, whole base").value == fmt.money(rev.total)
     assert "across the whole customer base" in at.subheader[0].value
     assert "across the whole customer base (extrapolated from respondents)" in talking(at)
     # A filter on another column keeps part of each business unit: no scaling up, and it says so.
