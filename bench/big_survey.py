@@ -59,8 +59,11 @@ def big_survey(n: int = 1_000_000, seed: int = 7) -> Path:
     for name in DRIVERS:
         frame[name] = ratings[name]
     has = rng.random(n) < 0.4
-    comments = np.array(PHRASES, dtype=object)[rng.integers(0, len(PHRASES), n)]
-    frame["Comment"] = np.where(has, comments, "")
+    phrases = np.array(PHRASES, dtype=object)
+    first = phrases[rng.integers(0, len(PHRASES), n)]
+    second = np.where(rng.random(n) < 0.4, " " + phrases[rng.integers(0, len(PHRASES), n)], "")
+    ref = np.where(rng.random(n) < 0.5, " Ref " + rng.integers(1000, 99999, n).astype(str) + ".", "")
+    frame["Comment"] = np.where(has, first + second + ref, "")
     frame.to_csv(path, index=False)
     return path
 

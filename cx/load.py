@@ -367,9 +367,17 @@ def _read_text(data: bytes, name: str, report: Progress) -> RawSurvey:
         data = data.replace(b"\x00", b"")
         notes.append(f"Removed {count:,} NUL bytes (invisible characters that do not belong in a CSV file).")
     report(0.1, "Detecting the encoding")
-    encoding, utf8 = _detect_encoding(data)
-    if encoding != "UTF-8":
-        notes.append(f"Read as {encoding}.")
+    # Plain UTF-8 is validated by the parser itself (no second pass over a big file); other encodings,
+    # and UTF-8 that fails validation, are converted to UTF-8 first.
+    if data[:3] == b"\xef\xbb\xbf" or data[:2] in (b"\xff\xfe", b"\xfe\xff") or _utf16_without_bom(data[:4096]):
+        encoding, utf8 = _detect_encoding(data)
+    else:
+        encoding, utf8 = "UTF-8", data
+        try:
+            data[:SNIFF_BYTES].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < SNIFF_BYTES - 4:
+                encoding, utf8 = _detect_encoding(data)
     sample_text = utf8[:SNIFF_BYTES].decode("utf-8", errors="ignore")
     delimiter = _detect_delimiter(sample_text)
     sample = _sample_rows(sample_text, delimiter)
@@ -399,12 +407,14 @@ def _read_text(data: bytes, name: str, report: Progress) -> RawSurvey:
         return "skip"
 
     internal = [f"c{i}" for i in range(width)]
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(utf8),
+
+    def parse(text: bytes, multiline: bool):
+        skipped.clear()
+        return pacsv.read_csv(
+            io.BytesIO(text),
             read_options=pacsv.ReadOptions(skip_rows=header.header_rows, column_names=internal,
                                            block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=multiline,
                                              invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(
                 null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True,
@@ -412,11 +422,34 @@ def _read_text(data: bytes, name: str, report: Progress) -> RawSurvey:
                 timestamp_parsers=["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", pacsv.ISO8601],
             ),
         )
+
+    try:
+        # Values with line breaks need a serial parse (twice as slow): first try the parallel parse,
+        # which splits such a value into rows with the wrong number of fields; then parse serially.
+        try:
+            table = parse(utf8, multiline=False)
+        except pa.ArrowInvalid as exc:
+            if "utf8" in str(exc).lower():
+                raise
+            table = None
+        if table is None or skipped:
+            table = parse(utf8, multiline=True)
     except pa.ArrowInvalid as exc:
-        raise CxInputError(
-            f"{name} could not be read as a table: {_arrow_message(exc)}. Open it in a spreadsheet, check the "
-            "rows around the one named, save it as CSV and load it again."
-        ) from None
+        if encoding == "UTF-8" and "utf8" in str(exc).lower():
+            encoding, utf8 = _detect_encoding(data)
+            try:
+                table = parse(utf8, multiline=True)
+            except pa.ArrowInvalid as exc2:
+                raise CxInputError(
+                    f"{name} could not be read as a table: {_arrow_message(exc2)}. Open it in a spreadsheet, "
+                    "check the rows around the one named, save it as CSV and load it again.") from None
+        else:
+            raise CxInputError(
+                f"{name} could not be read as a table: {_arrow_message(exc)}. Open it in a spreadsheet, check the "
+                "rows around the one named, save it as CSV and load it again."
+            ) from None
+    if encoding != "UTF-8":
+        notes.append(f"Read as {encoding}.")
     report(0.75, "Building the table")
     if skipped:
         notes.append(

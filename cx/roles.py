@@ -175,7 +175,7 @@ def _profile(name: str, s: pd.Series, code: str, metadata: bool) -> ColumnProfil
         return ColumnProfile(kind="id" if unique_ratio > 0.5 else "category", **base)
     words = text.str.count(" ") + 1
     if (float(words.mean()) >= 2.5 and unique_ratio >= 0.5) or (
-            COMMENT_HINT.search(name) and mean_length >= 10 and unique_ratio >= 0.3):
+            COMMENT_HINT.search(name) and mean_length >= 10 and (unique_ratio >= 0.3 or float(words.mean()) >= 4)):
         return ColumnProfile(kind="text", **base)
     if n_distinct > MAX_SEGMENT_VALUES and (mean_length >= 20 or float(words.mean()) >= 4 or
                                              lengths.max() > 80):

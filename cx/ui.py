@@ -27,7 +27,7 @@ from cx.workspace import SAMPLE, WorkspaceStore, new_id
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_PATH = ROOT / "data" / "sample_survey.csv"
-DATA_PAGE = "pages/data.py"
+DATA_PAGE = ROOT / "pages" / "data.py"
 
 
 @dataclass(frozen=True)
@@ -438,31 +438,31 @@ def cached(fn, v: View, *args, **kwargs):
     return _cached_call(name, v.key, args, tuple(sorted(kwargs.items())), fn, v.frame)
 
 
-_PROGRESS = threading.local()  # per script thread, so sessions never share a bar
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
-def _cached_progress_call(name: str, view_key: str, args: tuple, kwargs: tuple, _fn, _frame):
-    return _fn(_frame, *args, progress=getattr(_PROGRESS, "callback", None), **dict(kwargs))
+def _cached_progress_call(name: str, view_key: str, label: str, args: tuple, kwargs: tuple, _fn, _frame):
+    # The bar is created inside the cached call, so a cache hit replays create → fill → empty.
+    bar = st.progress(0.0, text=label)
+    last = [-1]
+
+    def report(fraction: float) -> None:
+        step = int(min(max(float(fraction), 0.0), 1.0) * 50)  # at most 50 recorded updates
+        if step != last[0]:
+            last[0] = step
+            bar.progress(step / 50, text=label)
+
+    try:
+        return _fn(_frame, *args, progress=report, **dict(kwargs))
+    finally:
+        bar.empty()
 
 
 def cached_with_progress(fn, v: View, label: str, *args, **kwargs):
     """Like `cached`, for long work that reports progress: a progress bar shows while it computes.
 
-    ``fn`` must accept ``progress=callable(fraction)``. A cached result returns at once, no bar.
+    ``fn`` must accept ``progress=callable(fraction)``.
     """
-    bar = st.progress(0.0, text=label)
-
-    def report(fraction: float) -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=label)
-
-    _PROGRESS.callback = report
-    try:
-        name = f"{fn.__module__}.{fn.__qualname__}"
-        return _cached_progress_call(name, v.key, args, tuple(sorted(kwargs.items())), fn, v.frame)
-    finally:
-        _PROGRESS.callback = None
-        bar.empty()
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    return _cached_progress_call(name, v.key, label, args, tuple(sorted(kwargs.items())), fn, v.frame)
 
 
 # --- comments: one coding per file and codebook, filtered without re-coding -------------------

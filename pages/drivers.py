@@ -86,11 +86,9 @@ if boot_on and not want_boot:
 # ─── the analysis ───────────────────────────────────────────────────────────────────────────────
 try:
     if want_boot:
-        # ui.cached_with_progress cannot be used yet: its bar updates are recorded by st.cache_data and
-        # replayed on a cache hit onto a bar that no longer exists (fix proposed for cx/ui.py)
-        with st.spinner(f"Bootstrapping 95% intervals ({kda.DEFAULT_N_BOOT} resamples)…"):
-            analysis = ui.cached(kda.bootstrap_drivers, v, drivers, outcome, method, n_boot=kda.DEFAULT_N_BOOT,
-                                 **options)
+        analysis = ui.cached_with_progress(
+            kda.bootstrap_drivers, v, f"Bootstrapping 95% intervals ({kda.DEFAULT_N_BOOT} resamples)…", drivers,
+            outcome, method, n_boot=kda.DEFAULT_N_BOOT, **options)
     else:
         analysis = ui.cached(kda.key_drivers, v, drivers, outcome, method, **options)
 except CxInputError as exc:

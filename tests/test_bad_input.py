@@ -75,3 +75,11 @@ def test_mixed_encodings():
     raw = read_survey(data, "mixed.csv")
     assert raw.frame["Comment"].tolist() == ["caf\u00e9 cr\u00e8me", "na\u00efve"]
     assert "mixed" in (raw.encoding or "")
+
+
+def test_comments_with_line_breaks():
+    raw = read_survey(b'id,Comment,Likelihood to recommend\n1,"line one\nline two, with comma",10\n2,"ok",9\n'
+                      b'3,"a\r\nb",4\n', "multi.csv")
+    assert raw.frame["Comment"].tolist() == ["line one\nline two, with comma", "ok", "a\r\nb"]
+    assert raw.frame["Likelihood to recommend"].tolist() == [10, 9, 4]
+    assert not any("Skipped" in n for n in raw.notes)

@@ -1,0 +1,137 @@
+"""Core benchmarks on the 1,000,000-response survey: load, analyze, overview after a filter change.
+
+Each measurement runs in a fresh process (so imports count and peak memory is that process's own),
+repeated; medians reported. Prints a Markdown table; `bench/run_all.py` puts it in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from big_survey import big_survey  # noqa: E402
+
+PY = sys.executable
+REPEAT = 3
+
+BARE = """
+import io, resource, sys, time
+import pyarrow.csv as pacsv
+t = time.perf_counter()
+table = pacsv.read_csv({path!r})
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, table.nbytes)
+"""
+
+APP_LOAD = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+t = time.perf_counter()
+from cx.load import read_survey
+from cx.clean import inspect_survey, prepare_survey
+data = Path({path!r}).read_bytes()
+raw = read_survey(data, "survey.csv")
+survey = prepare_survey(raw, inspection=inspect_survey(raw))
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+      int(survey.frame.memory_usage(deep=True).sum()))
+"""
+
+PANDAS_MINIMAL = """
+import sys, time
+t = time.perf_counter()
+import pandas as pd
+df = pd.read_csv({path!r})
+ltr = df["Likelihood to recommend"]
+group = pd.cut(ltr, [-1, 6, 8, 10], labels=["D", "P", "Pr"])
+nps = df.groupby(group, observed=True).size()
+seg = df.assign(g=group).groupby(["Business unit", "g"], observed=True).size()
+drivers = [c for c in df.columns if c not in ("Respondent ID", "Response date", "Business unit", "Region",
+                                              "Account tier", "Annual revenue", "Comment")]
+corr = df[drivers].corr()
+themes = {{t: df["Comment"].str.contains(t, case=False, na=False).sum() for t in
+          ["invoice", "deliver", "support", "paperwork", "quality", "price", "account manager", "portal"]}}
+print(time.perf_counter() - t)
+"""
+
+OVERVIEW = """
+import sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from cx.load import read_survey
+from cx.clean import inspect_survey, prepare_survey
+from cx.filters import FilterSpec, apply_filter
+from cx.nps import nps_by_segment, nps_summary, nps_trend, score_distribution
+raw = read_survey(Path({path!r}).read_bytes(), "survey.csv")
+s = prepare_survey(raw, inspection=inspect_survey(raw))
+r = s.roles
+times = []
+for region in ["EMEA", "APAC", "North America", "Latin America", "EMEA"]:
+    t = time.perf_counter()
+    v = apply_filter(s.frame, FilterSpec.build({{"Region": [region]}}), r.date)
+    nps_summary(v, r.loyalty); score_distribution(v, r.loyalty)
+    for seg in r.segments:
+        nps_by_segment(v, r.loyalty, seg)
+    nps_trend(v, r.loyalty, r.date)
+    times.append(time.perf_counter() - t)
+print(sorted(times)[len(times) // 2])
+"""
+
+
+def run(code: str) -> list[float]:
+    out = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True)
+    return [float(x) for x in out.stdout.split()]
+
+
+def timed_command(args: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(args, capture_output=True, check=True, cwd=ROOT)
+    return time.perf_counter() - t
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main() -> None:
+    path = str(big_survey())
+    size_mb = Path(path).stat().st_size / 1e6
+    bare = [run(BARE.format(path=path)) for _ in range(REPEAT)]
+    load = [run(APP_LOAD.format(path=path, root=str(ROOT))) for _ in range(REPEAT)]
+    analyze = [timed_command([PY, "-m", "cx", "analyze", path]) for _ in range(REPEAT)]
+    minimal = [run(PANDAS_MINIMAL.format(path=path))[0] for _ in range(REPEAT)]
+    overview = [run(OVERVIEW.format(path=path, root=str(ROOT)))[0] for _ in range(REPEAT)]
+    out = json.loads(subprocess.run([PY, "-m", "cx", "analyze", path], capture_output=True, text=True, cwd=ROOT,
+                                    check=True).stdout)
+    b, l_ = median([x[0] for x in bare]), median([x[0] for x in load])
+    a, m = median(analyze), median(minimal)
+    rows = [
+        ("Bare pyarrow parse of the CSV", f"{b:.2f} s", "reference"),
+        ("App's full load (read, detect, infer roles, clean)", f"{l_:.2f} s", f"{l_ / b:.2f}× bare (goal < 1.5×)"),
+        ("Peak memory of the full load", f"{median([x[1] for x in load]) / 1e6:,.0f} MB",
+         f"{median([x[1] for x in load]) / median([x[2] for x in load]):.2f}× the cleaned frame "
+         f"({median([x[2] for x in load]) / 1e6:,.0f} MB); bare parse peak {median([x[1] for x in bare]) / 1e6:,.0f} MB "
+         f"for a {median([x[2] for x in bare]) / 1e6:,.0f} MB table"),
+        ("`python -m cx analyze` (NPS, segments, trend, 12-driver Shapley, themes, revenue), whole process",
+         f"{a:.2f} s", f"{a / b:.2f}× bare parse (goal < 2.5×)"),
+        ("Minimal pandas script (read_csv, groupby NPS, correlations, str.contains per theme)", f"{m:.2f} s",
+         f"ours is {m / a:.2f}× as fast" if a < m else f"ours is slower ({a / m:.2f}×)"),
+        ("Overview recomputed after a filter change (NPS, distribution, 3 segment tables, trend)",
+         f"{median(overview) * 1000:.0f} ms", "goal < 500 ms"),
+    ]
+    print(f"Survey: {out['n_rows']:,} responses, {size_mb:.0f} MB CSV, {len(out['columns']['drivers'])} drivers, "
+          f"{out['themes']['comments']:,} comments, {len(out['themes']['items'])} themes coded.\n")
+    print("| measure | median of 3 | ratio |\n| --- | --- | --- |")
+    for name, value, ratio in rows:
+        print(f"| {name} | {value} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
