@@ -161,7 +161,7 @@ m1, m2, m3 = st.columns(3)
 m1.metric("Responses with an id, a date and a score", fmt.count(result.n_responses))
 m2.metric("Matched to a metric", fmt.count(result.n_matched),
           f"{fmt.share(result.n_matched / result.n_responses)} of them" if result.n_responses else None,
-          delta_color="off", help="Responses whose customer has a metric value in the same period or up to 3 "
+          delta_color="off", delta_arrow="off", help="Responses whose customer has a metric value in the same period or up to 3 "
                                   "periods earlier.")
 m3.metric("Supported as leading indicators",
           f"{sum(x.supported for x in result.verdicts)} of {len(result.verdicts)}")

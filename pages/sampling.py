@@ -256,7 +256,7 @@ b1.metric("Simple random sample", fmt.count(size.completes),
 b2.metric(f"Stratified ({method})", fmt.count(alloc.n),
           help="Completed surveys: the smallest total whose allocation across strata (with the minimum per stratum) reaches the "
                "target margin of error for the whole-base NPS.")
-b3.metric("Invitations to send", fmt.count(alloc.invitations), f"at {rate:g}% response", delta_color="off")
+b3.metric("Invitations to send", fmt.count(alloc.invitations), f"at {rate:g}% response", delta_color="off", delta_arrow="off")
 b4.metric("Expected margin of error", f"±{fmt.number(alloc.overall_moe, 1)} points",
           help="Of the whole-base NPS, weighting each stratum by its share of the base (95% interval).")
 shares = "worst case V = 1 (half promoters, half detractors)" if size.worst_case else \
@@ -384,12 +384,12 @@ for warning in rep.warnings:
 
 w1, w2, w3 = st.columns(3)
 w1.metric("NPS as answered", fmt.nps_with_moe(unweighted.score, unweighted.ci95),
-          f"{fmt.count(unweighted.n)} respondents", delta_color="off")
+          f"{fmt.count(unweighted.n)} respondents", delta_color="off", delta_arrow="off")
 w2.metric("NPS weighted to the base", fmt.nps_with_moe(weighted.score, weighted.ci95),
           help="Each respondent counts for their stratum's share of the customer base: weight = (N_h / N) / "
                "(n_h / n). The interval uses the Kish effective sample size.")
 w3.metric("Effective sample size (Kish)", fmt.count(rep.n_effective),
-          f"design effect {fmt.number(rep.design_effect, 2)}", delta_color="off",
+          f"design effect {fmt.number(rep.design_effect, 2)}", delta_color="off", delta_arrow="off",
           help="Weighting costs precision: the weighted survey is as precise as a simple random sample of this "
                "many respondents, (Σw)² / Σw².")
 st.dataframe(rep.to_frame(), hide_index=True, width="stretch", column_config={
