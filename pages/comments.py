@@ -141,8 +141,8 @@ else:
                          format_func=WEIGHT_LABELS.get, help=WEIGHT_HELP)
     pareto = cv.paretos[weighting]
     pareto_state = st.altair_chart(
-        pareto_chart(pareto, f"Pareto of comment themes, by {WEIGHT_LABELS[weighting].lower()}",
-                     total=coded.n_comments),
+        # n is the scope's non-empty comments (the chart's "of N" would say respondents, so it is left out)
+        pareto_chart(pareto, f"Pareto of comment themes, by {WEIGHT_LABELS[weighting].lower()}"),
         width="stretch", theme=None, key="comments_pareto", on_select="rerun")
     if weighting != "mentions":
         st.caption(f"Vital few by {WEIGHT_LABELS[weighting].lower()}: "
