@@ -317,7 +317,9 @@ def plan_markdown(plan: ActionPlan) -> bytes:
     out += ["", "## Root causes and leading indicators", ""]
     for rc in plan.root_causes:
         row = _root_cause_row(rc)
-        out += [f"### {e(rc.theme)} ({e(row['Mentions'])} mentions)", "",
+        mentions = "not counted" if rc.count is None else \
+            f"{fmt.count(rc.count)} mention{'' if rc.count == 1 else 's'}"
+        out += [f"### {e(rc.theme)} ({e(mentions)})", "",
                 f"- **5th why:** {e(row['5th why'])}",
                 f"- **Workflow diamond:** {e(row['Workflow diamond'])}",
                 f"- **Leading indicator:** {e(row['Leading indicator'])}",
@@ -466,6 +468,8 @@ def plan_html(plan: ActionPlan, charts: bool = True) -> bytes:
         parts.append(_html_table(header, [[_root_cause_row(rc)[h] for h in header] for rc in plan.root_causes],
                                  {1}))
         for rc in plan.root_causes:
+            if rc.examples:
+                parts.append(f'<p class="quote">{_h(rc.theme)}: “{_h(rc.examples[0])}”</p>')
             if rc.missing:
                 parts.append(f'<p class="missing">{_h(rc.theme)}: still to fill: {_h(", ".join(rc.missing))}.</p>')
     parts.append(_missing_html(plan.statement("root_causes")))
@@ -512,19 +516,13 @@ def _cap(text: str, n: int) -> str:
 class _PdfPage:
     """One attempt at laying the plan out on one page; raises _Overflow when it does not fit."""
 
-    def __init__(self, plan: ActionPlan, k: float, max_rows: int, cap: int, max_themes: int, images: dict):
-        from fpdf import FPDF
-
+    def __init__(self, plan: ActionPlan, k: float, max_rows: int, cap: int, max_themes: int, images: dict,
+                 pdf=None):
         self.plan, self.k, self.max_rows, self.cap, self.max_themes = plan, k, max_rows, cap, max_themes
         self.images = images
-        pdf = FPDF(orientation="L", unit="mm", format="A4")
-        pdf.set_auto_page_break(False)
-        pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
-        pdf.add_font("DejaVu", "", str(FONT_REGULAR))
-        pdf.add_font("DejaVu", "B", str(FONT_BOLD))
-        pdf.set_title(_cap(plan.title, 200))
-        pdf.set_creator("CX Workbench")
-        pdf.add_page()
+        if pdf is None:
+            pdf = _new_pdf()
+            pdf.set_title(_cap(plan.title, 200))
         self.pdf = pdf
         self.width = _PAGE_W - 2 * _MARGIN
         self.bottom = _PAGE_H - _MARGIN
@@ -551,6 +549,47 @@ class _PdfPage:
                 hi = mid - 1
         return text[:lo].rstrip() + "…"
 
+    def wrap(self, text: str, width: float) -> list[str]:
+        """Greedy word wrap in the current font (a word longer than the line is cut by characters).
+
+        Word by word, so measuring a long table many times stays fast; fpdf's own line breaking
+        re-measures the growing line at every character.
+        """
+        width = max(width - 0.5, 1.0)  # cell() keeps a small inner margin
+        measure = self.pdf.get_string_width
+        space = measure(" ")
+        lines: list[str] = []
+        for paragraph in str(text).split("\n"):
+            current, cur_w = "", 0.0
+            for word in paragraph.split():
+                ww = measure(word)
+                while ww > width:  # a word wider than the line: cut it
+                    if current:
+                        lines.append(current)
+                        current, cur_w = "", 0.0
+                    lo, hi = 1, len(word) - 1
+                    while lo < hi:  # the longest head of the word that fits (at least one character)
+                        mid = (lo + hi + 1) // 2
+                        if measure(word[:mid]) <= width:
+                            lo = mid
+                        else:
+                            hi = mid - 1
+                    cut = lo
+                    lines.append(word[:cut])
+                    word = word[cut:]
+                    ww = measure(word)
+                if not word:
+                    continue
+                if current and cur_w + space + ww <= width:
+                    current, cur_w = current + " " + word, cur_w + space + ww
+                elif current:
+                    lines.append(current)
+                    current, cur_w = word, ww
+                else:
+                    current, cur_w = word, ww
+            lines.append(current)
+        return lines or [""]
+
     def line(self, x: float, y: float, w: float, text: str, size: float, bold: bool = False, color=_INK,
              align: str = "L") -> float:
         self.font(size, bold, color)
@@ -563,7 +602,7 @@ class _PdfPage:
              max_lines: int | None = None, limit: float | None = None) -> float:
         self.font(size, bold, color)
         h = self.lh(size)
-        lines = self.pdf.multi_cell(w, h, _cap(text, self.cap * 3), dry_run=True, output="LINES")
+        lines = self.wrap(_cap(text, self.cap * 3), w)
         if max_lines is not None and len(lines) > max_lines:
             lines = lines[:max_lines]
             lines[-1] = self.fit(lines[-1] + " …", w)
@@ -576,7 +615,7 @@ class _PdfPage:
 
     def cell_lines(self, text: str, w: float, size: float, bold: bool = False) -> list[str]:
         self.font(size, bold)
-        return self.pdf.multi_cell(w, self.lh(size), _cap(text, self.cap), dry_run=True, output="LINES")
+        return self.wrap(_cap(text, self.cap), w)
 
     def image(self, name: str, x: float, y: float, w: float, h: float) -> None:
         if name in self.images:
@@ -591,15 +630,21 @@ class _PdfPage:
         y = self.line(x, y, w, text, 9.5, bold=True, color=_ACCENT)
         return y + 0.6 * self.k
 
-    # layout
     def render(self) -> bytes:
+        """Lay the page out and return the PDF (raises _Overflow when it does not fit)."""
+        self.layout()
+        if self.pdf.page_no() != 1 or len(self.pdf.pages) != 1:
+            raise _Overflow
+        return bytes(self.pdf.output())
+
+    def layout(self) -> None:
         p, k, x0 = self.plan, self.k, _MARGIN
         foot_lines = _method_lines(p)
         foot_size = 6.0
         self.font(foot_size)
         foot = " ".join(foot_lines)
-        foot_h = len(self.pdf.multi_cell(self.width, self.lh(foot_size), foot, dry_run=True, output="LINES")) * \
-            self.lh(foot_size)
+        foot_lines = self.wrap(foot, self.width)
+        foot_h = len(foot_lines) * self.lh(foot_size)
         limit = self.bottom - foot_h - 2
         # header
         y = self.line(x0, _MARGIN, self.width - 40, p.title, 16, bold=True)
@@ -700,11 +745,9 @@ class _PdfPage:
             raise _Overflow
         # footer
         self.font(foot_size, color=_GREY)
-        self.pdf.set_xy(x0, self.bottom - foot_h)
-        self.pdf.multi_cell(self.width, self.lh(foot_size), foot)
-        if self.pdf.page_no() != 1 or len(self.pdf.pages) != 1:
-            raise _Overflow
-        return bytes(self.pdf.output())
+        for i, text in enumerate(foot_lines):
+            self.pdf.set_xy(x0, self.bottom - foot_h + i * self.lh(foot_size))
+            self.pdf.cell(self.width, self.lh(foot_size), text)
 
     def table(self, x0: float, y: float, roots, limit: float) -> float:
         header = ["Theme", "Mentions", "5th why", "Workflow diamond", "Leading indicator", "Owner", "Due"]
@@ -745,6 +788,19 @@ class _PdfPage:
         return y + height
 
 
+def _new_pdf():
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
+    pdf.add_font("DejaVu", "", str(FONT_REGULAR))
+    pdf.add_font("DejaVu", "B", str(FONT_BOLD))
+    pdf.set_creator("CX Workbench")
+    pdf.add_page()
+    return pdf
+
+
 def _pdf_images(plan: ActionPlan) -> dict[str, bytes]:
     return {name: chart_png(chart, 2.0) for name, chart in _charts(plan).items()}
 
@@ -772,17 +828,40 @@ def plan_pdf(plan: ActionPlan, charts: bool = True) -> bytes:
     images = _pdf_images(plan) if charts else {}
     n_rc = len(plan.root_causes)
     n_th = len(plan.vital_few_themes)
-    attempts = [(k, n_rc, 260, n_th) for k in (1.0, 0.92, 0.85, 0.78, 0.72, 0.66, 0.6)]
-    for cap in (160, 90):
-        attempts += [(0.6, n_rc, cap, min(n_th, 8))]
-    rows = sorted({r for r in (n_rc, 12, 8, 6, 4, 3, 2, 1, 0) if r <= n_rc}, reverse=True)
-    attempts += [(0.6, r, 90, min(n_th, 6)) for r in rows]
-    attempts += [(0.6, r, 50, min(n_th, 4)) for r in (min(n_rc, 2), min(n_rc, 1), 0)]
-    for k, max_rows, cap, max_themes in attempts:
+    # Settings are measured on one scratch document (never written out: what an attempt drew there
+    # does not matter, and the fonts are parsed once); only the setting that fits is drawn for real.
+    scratch = _new_pdf()
+
+    def fits(k: float, rows: int, cap: int, themes: int) -> bool:
         try:
-            return _PdfPage(plan, k, max_rows, cap, max_themes, images).render()
+            _PdfPage(plan, k, rows, cap, themes, {}, pdf=scratch).layout()
         except _Overflow:
-            continue
+            return False
+        return True
+
+    chosen = next(((k, n_rc, 260, n_th) for k in (1.0, 0.92, 0.85, 0.78, 0.72, 0.66, 0.6)
+                   if fits(k, n_rc, 260, n_th)), None)
+    if chosen is None:
+        chosen = next(((0.6, n_rc, cap, min(n_th, 8)) for cap in (160, 90) if fits(0.6, n_rc, cap, min(n_th, 8))),
+                      None)
+    for cap, themes in ((90, min(n_th, 6)), (50, min(n_th, 3))):
+        if chosen is not None:
+            break
+        # The most root-cause rows that fit ("…and N more" for the rest): fewer rows never take more room.
+        lo, hi = -1, n_rc - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if fits(0.6, mid, cap, themes):
+                lo = mid
+            else:
+                hi = mid - 1
+        if lo >= 0:
+            chosen = (0.6, lo, cap, themes)
+    if chosen is not None:
+        try:
+            return _PdfPage(plan, *chosen, images).render()
+        except _Overflow:  # pragma: no cover - the same layout as measured
+            pass
     # Last resort, never reached with real plans: no charts, nothing but what fits by construction.
     return _PdfPage(plan, 0.6, 0, 40, 1, {}).render()
 
