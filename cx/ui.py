@@ -513,6 +513,30 @@ def _subset_cached(view_key: str, book_key: str, _full, _v: View):
     return _full.subset(_v.survey.frame.index.isin(_v.frame.index))
 
 
+# --- charts ------------------------------------------------------------------------------------
+
+
+def show_chart(chart, key: str, on_select: str | None = None, downloads: bool = True, file_name: str | None = None):
+    """Draw an Altair chart (the app's own theme) with PNG and SVG downloads rendered offline.
+
+    Returns the selection state when ``on_select="rerun"``. The exported pictures carry the chart's
+    title and base n, which `cx.charts.finish` puts in every spec.
+    """
+    from cx.charts.export import chart_file_name, chart_png, chart_svg
+
+    kwargs = {"on_select": on_select} if on_select else {}
+    state = st.altair_chart(chart, width="stretch", theme=None, key=key, **kwargs)
+    if downloads:
+        name = file_name or chart_file_name(chart, key)
+        spec = chart.to_json()
+        with st.popover("Download chart", icon="⬇️"):
+            st.download_button("PNG", data=lambda: chart_png(spec), file_name=f"{name}.png", mime="image/png",
+                               key=f"{key}_png")
+            st.download_button("SVG", data=lambda: chart_svg(spec), file_name=f"{name}.svg", mime="image/svg+xml",
+                               key=f"{key}_svg")
+    return state
+
+
 # --- page frame --------------------------------------------------------------------------------
 
 
