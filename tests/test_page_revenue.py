@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 import streamlit as st
 from conftest import ROOT, SAMPLE
@@ -62,9 +66,18 @@ def group_table(at: AppTest):
     return next(d.value for d in at.dataframe if "group" in d.value.columns)
 
 
-def test_headline_and_metrics_are_the_cli_revenue_section(sample):
+@pytest.fixture(scope="module")
+def cli_revenue() -> dict:
+    """The `revenue` section of `python -m cx analyze data/sample_survey.csv` (no filter)."""
+    done = subprocess.run([sys.executable, "-m", "cx", "analyze", str(SAMPLE)], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout)["revenue"]
+
+
+def test_headline_and_metrics_are_the_cli_revenue_section(sample, cli_revenue):
     """Detractor revenue on screen = revenue_by_group on the sample = analyze's `revenue` section."""
-    cli = revenue_section(sample, AnalyzeOptions())
+    cli = cli_revenue
+    assert cli == revenue_section(sample, AnalyzeOptions())
     r = sample.roles
     rev = revenue_by_group(sample.frame, r.loyalty, r.revenue)
     assert (rev.total, rev.detractors, rev.passives, rev.promoters) == (
