@@ -90,9 +90,7 @@ if driver:
             ui.show_input_error(exc)
             driver = None
 
-# Not ui.cached_with_progress: its bar updates are replayed by st.cache_data on a cache hit (fix proposed for cx/ui.py).
-with st.spinner("Scoring the sentiment of every comment…"):
-    sentiment = ui.cached(frame_sentiment, v, r.comments)
+sentiment = ui.cached_with_progress(frame_sentiment, v, "Scoring the sentiment of every comment…", r.comments)
 try:
     # The coding is bound, and identified for the cache by the codebook's version (and the scope).
     cv = ui.cached(bind_coding(comments_view, coded), v, version, loyalty_col=r.loyalty, revenue_col=r.revenue,

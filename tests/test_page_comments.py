@@ -320,8 +320,6 @@ def test_group_and_segment_filters_are_applied_in_cx():
     assert_pareto_equals(pareto_shown(at), pareto_table(coded.subset(keep)))
 
 
-@pytest.mark.xfail(reason="ui.require links to 'pages/data.py' relative to the entry file, and AppTest's entry is "
-                          "tests/app_entry.py: the link raises here (works in the app; fix proposed for cx/ui.py)")
 def test_page_without_a_comments_column_points_to_the_data_page():
     at = run_app(page=None)
     at.session_state["roles"] = at.session_state["roles"].replace(comments=None)
