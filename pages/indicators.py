@@ -56,6 +56,9 @@ if source == DEMO_SRC:
     metrics = state["_indicators_demo"]
     st.caption(f"Demo metrics for the sample survey's accounts ({fmt.count(len(metrics))} account-months, "
                f"data/{DEMO.name}). Upload your own export to validate your indicators.")
+    if not ui.dataset().is_sample:
+        st.info("The demo metrics belong to the sample survey's accounts: upload your own metrics to match your "
+                "survey.", icon="📥")
 else:
     upload = st.file_uploader("Operational metrics", key="indicators_upload",
                               help="CSV or Excel. Wide: one row per customer and period, one column per metric. "

@@ -94,6 +94,9 @@ if source == DEMO_SRC:
     customers = state["_sampling_demo"]
     st.caption(f"A demo list of {fmt.count(len(customers))} accounts that matches the sample survey "
                f"(data/{DEMO.name}). Upload your own customer list to plan a real wave.")
+    if not ui.dataset().is_sample:
+        st.info("The demo customer base belongs to the sample survey: upload your own customer list to plan "
+                "your next wave.", icon="📥")
 elif source == UPLOAD_SRC:
     upload = st.file_uploader("Customer list", key="sampling_upload",
                               help="CSV or Excel, one row per customer: an id column and the columns that "
