@@ -146,9 +146,6 @@ def test_survey_without_customer_id_points_to_the_data_page():
     at.session_state["roles"] = at.session_state["roles"].replace(customer_id=None)
     at.run()
     assert any("map a customer id column on the Data page" in w.value for w in at.warning)
-    if at.exception and "Could not find page: `pages/data.py`" in at.exception[0].value:
-        # cx.ui.DATA_PAGE is relative to the entry script, which is tests/app_entry.py under AppTest.
-        pytest.xfail("cx.ui.require links to 'pages/data.py' relative to the entry script")
     assert not at.exception
     assert not verdict_lines(at)
 
