@@ -691,3 +691,64 @@ def plan_inputs_from_work(work: Mapping | None) -> dict:
     return {"root_causes": [dict(e) for e in (work.get("root_causes") or []) if isinstance(e, Mapping)],
             "codebook": codebook,
             "fields_by_scope": {str(k): dict(v) for k, v in plan.items() if isinstance(v, Mapping)}}
+
+
+MONEY_KEYS = {"revenue_currency": "$", "revenue_ret_promoters": 90, "revenue_ret_passives": 80,
+              "revenue_ret_detractors": 65, "revenue_discount": 10, "revenue_margin": 30, "revenue_quick": False}
+"""The Revenue at risk page's saved settings (widget keys, percentages) that size the money, with defaults."""
+
+
+def money_settings(saved: Mapping | None):
+    """Currency and lifetime-value assumptions from the Revenue at risk page's saved settings.
+
+    Parameters
+    ----------
+    saved : mapping, optional
+        Widget values by key (`MONEY_KEYS`; a workspace's ``settings["keys"]``). Missing or
+        invalid values fall back to the defaults.
+
+    Returns
+    -------
+    (cx.revenue.ClvAssumptions, str)
+        The assumptions and the currency symbol, as the Revenue at risk page uses them.
+    """
+    from cx.revenue import ClvAssumptions
+
+    saved = saved or {}
+
+    def pct(key: str) -> float:
+        value = saved.get(key)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        return (value if ok else MONEY_KEYS[key]) / 100
+
+    currency = saved.get("revenue_currency")
+    currency = currency if isinstance(currency, str) and currency.strip() else MONEY_KEYS["revenue_currency"]
+    try:
+        clv = ClvAssumptions(retention_promoters=pct("revenue_ret_promoters"),
+                             retention_passives=pct("revenue_ret_passives"),
+                             retention_detractors=pct("revenue_ret_detractors"),
+                             discount_rate=pct("revenue_discount"), gross_margin=pct("revenue_margin"),
+                             quick=saved.get("revenue_quick") is True)
+    except CxInputError:
+        clv = ClvAssumptions()
+    return clv, currency
+
+
+def plan_inputs_from_settings(settings: Mapping | None) -> dict:
+    """Everything a workspace's settings say about its plans, as keyword arguments.
+
+    Parameters
+    ----------
+    settings : mapping
+        A workspace's settings (``manifest.json["settings"]`` of a .cxw file, see
+        `cx.workspace.WorkspaceStore.export_bytes`): ``work`` and ``keys``.
+
+    Returns
+    -------
+    dict
+        ``root_causes``, ``codebook``, ``fields_by_scope`` (see `plan_inputs_from_work`), ``clv``
+        and ``currency`` (see `money_settings`).
+    """
+    settings = settings or {}
+    clv, currency = money_settings(settings.get("keys"))
+    return {**plan_inputs_from_work(settings.get("work")), "clv": clv, "currency": currency}

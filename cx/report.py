@@ -1280,18 +1280,27 @@ def zip_filename(by_col: str) -> str:
     return f"action-plans-by-{slug}.zip"
 
 
+def plan_files(plans: Mapping[str, ActionPlan], format: str) -> dict[str, bytes]:
+    """Several plans (e.g. `cx.plan.plans_by`) as files: unique file name → bytes, in the plans' order.
+
+    Two values whose names make the same file name ("A/B", "A B") get ``-2``, ``-3``... suffixes.
+    """
+    out: dict[str, bytes] = {}
+    for plan in plans.values():
+        name = plan_filename(plan, format)
+        stem, ext = name.rsplit(".", 1)
+        k = 2
+        while name in out:
+            name = f"{stem}-{k}.{ext}"
+            k += 1
+        out[name] = export_plan(plan, format)
+    return out
+
+
 def plans_zip(plans: Mapping[str, ActionPlan], format: str) -> bytes:
-    """Several plans (e.g. `cx.plan.plans_by`) in one zip, one file per plan, names made unique."""
+    """Several plans in one zip, one file per plan (names as `plan_files`)."""
     buf = io.BytesIO()
-    used: set[str] = set()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for plan in plans.values():
-            name = plan_filename(plan, format)
-            stem, ext = name.rsplit(".", 1)
-            k = 2
-            while name in used:
-                name = f"{stem}-{k}.{ext}"
-                k += 1
-            used.add(name)
-            z.writestr(name, export_plan(plan, format))
+        for name, data in plan_files(plans, format).items():
+            z.writestr(name, data)
     return buf.getvalue()

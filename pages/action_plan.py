@@ -5,7 +5,7 @@ import streamlit as st
 
 from cx import ui
 from cx.errors import CxInputError
-from cx.plan import OVERALL, build_action_plan, plans_by, scope_values
+from cx.plan import MONEY_KEYS, OVERALL, build_action_plan, money_settings, plans_by, scope_values
 from cx.report import (
     FORMATS,
     MIME,
@@ -22,7 +22,6 @@ from cx.report import (
     plans_zip,
     zip_filename,
 )
-from cx.revenue import ClvAssumptions
 
 v = ui.page_header("Action plan", "What will each business unit fix first, who owns it, by when, and what is at "
                    "stake? One page to download and show at ops reviews.")
@@ -76,16 +75,8 @@ if fields != saved_fields:
     ui.set_work("plan", {**all_fields, scope: fields})
     all_fields = ui.work("plan", {})
 
-# Money uses the Revenue at risk page's currency and lifetime-value assumptions.
-currency = ui.keep("revenue_currency", "$")
-try:
-    clv = ClvAssumptions(retention_promoters=ui.keep("revenue_ret_promoters", 90) / 100,
-                         retention_passives=ui.keep("revenue_ret_passives", 80) / 100,
-                         retention_detractors=ui.keep("revenue_ret_detractors", 65) / 100,
-                         discount_rate=ui.keep("revenue_discount", 10) / 100,
-                         gross_margin=ui.keep("revenue_margin", 30) / 100, quick=bool(ui.keep("revenue_quick", False)))
-except (CxInputError, TypeError):
-    clv = ClvAssumptions()
+# Money uses the Revenue at risk page's currency and lifetime-value assumptions (its saved settings).
+clv, currency = money_settings({key: ui.keep(key, default) for key, default in MONEY_KEYS.items()})
 
 options = dict(codebook=ui.codebook(), root_causes=list(ui.work("root_causes", [])), clv=clv, currency=currency,
                filter_text=v.spec.describe() if v.spec.is_active else "", source=ui.dataset().raw.source)

@@ -19,6 +19,8 @@ from cx.plan import (
     ActionPlan,
     build_action_plan,
     is_praise,
+    money_settings,
+    plan_inputs_from_settings,
     plan_inputs_from_work,
     plans_by,
     scope_values,
@@ -277,3 +279,37 @@ def test_unit_plan_equals_cli_segment_and_where(analyzed, sample):
     assert list(p.vital_few) == [i["theme"] for i in logistics["themes"]["items"] if i["vital_few"]]
     assert p.revenue.detractors == pytest.approx(logistics["revenue"]["detractors"])
     assert not math.isnan(np.float64(p.nps.score))
+
+
+def test_money_settings_follow_the_revenue_page():
+    clv, currency = money_settings({"revenue_currency": "€", "revenue_ret_detractors": 50, "revenue_margin": 40})
+    assert currency == "€"
+    assert (clv.retention_detractors, clv.gross_margin, clv.retention_promoters) == (0.5, 0.4, 0.9)
+    assert money_settings(None) == (ClvAssumptions(), "$")
+    # Invalid values fall back to the defaults instead of failing the plan.
+    assert money_settings({"revenue_ret_promoters": 150, "revenue_margin": "x"}) == (ClvAssumptions(), "$")
+    assert money_settings({"revenue_quick": True})[0].quick
+
+
+def test_plan_inputs_from_a_workspace_file(tmp_path):
+    """The path of `python -m cx report --workspace FILE`: .cxw manifest -> settings -> plans."""
+    import io
+    import zipfile
+
+    from cx.workspace import WorkspaceStore
+
+    store = WorkspaceStore(tmp_path / "ws.sqlite")
+    settings = {"work": {"root_causes": [root_cause("Billing errors", "A")], "plan": {"A": {"owner": "Ana"}},
+                         "codebook": CODEBOOK.to_dict("records")},
+                "keys": {"revenue_currency": "£", "revenue_ret_detractors": 50}}
+    wid = store.create("desk", "My plans", "small.csv", settings=settings)
+    with zipfile.ZipFile(io.BytesIO(store.export_bytes(wid))) as z:
+        manifest = json.loads(z.read("manifest.json"))
+    kw = plan_inputs_from_settings(manifest["settings"])
+    assert set(kw) == {"root_causes", "codebook", "fields_by_scope", "clv", "currency"}
+    frame, roles = small_survey()
+    plans = plans_by(frame, roles, "Business unit", **kw)
+    a = plans["A"]
+    assert a.owner == "Ana" and a.root_causes[0].theme == "Billing errors" and a.revenue.currency == "£"
+    assert a.revenue.clv_at_risk == pytest.approx(a.revenue.detractors * 0.3 * 0.5 / 0.6)
+    assert a.vital_few == ("Billing errors", "Praise")

@@ -32,6 +32,7 @@ from cx.report import (
     loop_text,
     md_escape,
     plan_filename,
+    plan_files,
     plan_html,
     plan_markdown,
     plan_pdf,
@@ -348,6 +349,7 @@ def test_export_dispatch_names_and_zip():
     with pytest.raises(CxInputError):
         export_plan(plans["A"], "docx")
     twins = {"x": plans["A"], "y": plans["A"]}
+    assert list(plan_files(twins, "md")) == ["action-plan-a.md", "action-plan-a-2.md"]
     with zipfile.ZipFile(io.BytesIO(plans_zip(twins, "md"))) as z:
         assert z.namelist() == ["action-plan-a.md", "action-plan-a-2.md"]
     with zipfile.ZipFile(io.BytesIO(plans_zip(plans, "pdf"))) as z:
