@@ -26,7 +26,7 @@ run: $(VENV)/.runtime
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core fonts-noto-color-emoji; }
 
 ## The whole suite: unit, AppTest and real-browser tests.
 test: $(VENV)/.dev chromium
@@ -43,6 +43,7 @@ bench: $(VENV)/.dev
 ## Regenerate the bundled sample survey (seeded: the output is identical every time).
 sample: $(VENV)/.runtime
 	$(BIN)/python data/make_sample.py
+	$(BIN)/python data/make_demo_base.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

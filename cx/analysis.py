@@ -99,7 +99,30 @@ def analyze(survey: Survey, options: AnalyzeOptions | None = None) -> dict:
         out["revenue"] = _section(revenue_section, survey, options, warnings, strict=bool(options.revenue))
         if out["revenue"] is not None:
             out["clv"] = clv_section(survey)
+    if options.extra.get("base"):
+        out["weights"] = weights_section(survey, options)
     return out
+
+
+def weights_section(survey: Survey, options: AnalyzeOptions) -> dict:
+    """Post-stratification weights of the survey against a customer list (``--base``)."""
+    from cx.sampling import base_from_customers, base_weights, post_stratified_nps
+
+    customers = read_survey_file(options.extra["base"]).frame
+    strata = list(options.extra.get("strata") or [])
+    if not strata:
+        strata = [c for c in survey.roles.segments if c in customers.columns]
+    missing = [c for c in strata if c not in customers.columns or c not in survey.frame.columns]
+    if not strata or missing:
+        raise CxInputError(
+            "Name the strata columns that both the survey and the customer list have with --strata COL[,COL]"
+            + (f" (not in both: {', '.join(missing)})." if missing else "."))
+    rep = base_weights(survey.frame, customers, strata, options.extra.get("base_id"))
+    section = {"base": Path(options.extra["base"]).name, "strata_columns": strata, **rep.to_dict()}
+    if survey.roles.loyalty:
+        section["nps"] = post_stratified_nps(survey.frame, survey.roles.loyalty, strata,
+                                             base_from_customers(customers, strata)).to_dict()
+    return section
 
 
 def _section(fn, survey: Survey, options: AnalyzeOptions, warnings: list[str], strict: bool):

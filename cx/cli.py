@@ -40,6 +40,10 @@ def _add_column_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--where", action="append", default=[], metavar="COL=VALUE",
                    help="keep only matching rows (repeatable; all must hold)")
     p.add_argument("--period", choices=["month", "quarter"], default="quarter", help="trend granularity")
+    p.add_argument("--base", help="customer list (id + strata columns): adds post-stratification `weights`")
+    p.add_argument("--strata", type=_split, metavar="COL[,COL]",
+                   help="strata columns for --base (default: the segment columns the base also has)")
+    p.add_argument("--base-id", help="customer id column of --base")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +54,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_column_options(a)
     i = sub.add_parser("inspect", help="detected columns, roles, scales and problems (JSON)")
     i.add_argument("file")
+    s = sub.add_parser("sample", help="plan the next wave from a customer list and draw the sample")
+    s.add_argument("file", help="customer list: id and strata columns (CSV, Excel, Parquet)")
+    s.add_argument("--strata", type=_split, required=True, metavar="COL[,COL]", help="strata columns")
+    s.add_argument("--moe", type=float, default=5.0, help="target NPS margin of error at 95%%, in points")
+    s.add_argument("--method", choices=["neyman", "proportional"], default="neyman", help="allocation")
+    s.add_argument("--minimum", type=int, default=0, help="minimum completes per stratum")
+    s.add_argument("--response-rate", type=float, help="expected response rate (0-1): invitations per stratum")
+    s.add_argument("--id", dest="id_col", help="customer id column")
+    s.add_argument("--survey", help="last wave's survey export: its promoter/detractor shares per stratum")
+    s.add_argument("--loyalty", help="loyalty column of --survey")
+    s.add_argument("--seed", type=int, help="random seed of the draw (default: fixed)")
+    s.add_argument("--exclude-recent", type=int, metavar="DAYS", help="skip customers surveyed in the last DAYS")
+    s.add_argument("--last-surveyed", metavar="COL", help="date column of the last survey, for --exclude-recent")
+    s.add_argument("--today", help="reference date for --exclude-recent (default: today)")
+    s.add_argument("--out", metavar="PATH", help="write the drawn sample as CSV")
     return parser
 
 
@@ -60,6 +79,7 @@ def _options(args: argparse.Namespace):
         loyalty=args.loyalty, outcome=args.outcome, drivers=args.drivers, comments=args.comments,
         segments=tuple(args.segments) if args.segments else None, revenue=args.revenue, date=args.date,
         codebook=args.codebook, method=args.method, where=tuple(args.where), period=args.period,
+        extra={"base": args.base, "strata": args.strata, "base_id": args.base_id},
     )
 
 
@@ -122,7 +142,35 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"analyze": cmd_analyze, "inspect": cmd_inspect}
+def cmd_sample(args: argparse.Namespace) -> int:
+    """``sample FILE --strata COL``: sample size, allocation, invitations and the seeded draw."""
+    from pathlib import Path
+
+    from cx.load import read_survey_file
+    from cx.privacy import safe_csv
+    from cx.sampling import last_wave_shares, plan_sample
+
+    customers = read_survey_file(args.file).frame
+    last_wave = None
+    if args.survey:
+        from cx.analysis import AnalyzeOptions, load_survey
+
+        _, survey = load_survey(args.survey, AnalyzeOptions(loyalty=args.loyalty))
+        if not survey.roles.loyalty:
+            raise CxInputError(f"{args.survey} has no 0–10 loyalty column; name it with --loyalty COL.")
+        last_wave = last_wave_shares(survey.frame, survey.roles.loyalty, list(args.strata))
+    plan = plan_sample(customers, list(args.strata), moe_points=args.moe, method=args.method, minimum=args.minimum,
+                       response_rate=args.response_rate, id_col=args.id_col, last_wave=last_wave,
+                       draw=args.out is not None, seed=args.seed, exclude_recent_days=args.exclude_recent,
+                       last_surveyed_col=args.last_surveyed, today=args.today)
+    if args.out:
+        Path(args.out).write_bytes(safe_csv(plan.draw.to_frame(), mask=False))
+    _print_json({"source": Path(args.file).name, "survey": Path(args.survey).name if args.survey else None,
+                 **plan.to_dict(), "out": args.out})
+    return 0
+
+
+COMMANDS = {"analyze": cmd_analyze, "inspect": cmd_inspect, "sample": cmd_sample}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help(sys.stderr)
-        sys.stderr.write("error: name a command: analyze, inspect.\n")
+        sys.stderr.write("error: name a command: analyze, inspect, sample.\n")
         return 2
     try:
         return COMMANDS[args.command](args)

@@ -29,11 +29,11 @@ c1.metric("NPS" + (" (weighted)" if weighted else ""), fmt.nps_with_moe(headline
           help="Net Promoter Score with its 95% margin of error. " + METHOD_NOTE)
 shares = overall.shares
 c2.metric("Promoters (9–10)", fmt.share(shares["Promoter"]), f"{fmt.count(overall.promoters)} respondents",
-          delta_color="off")
+          delta_color="off", delta_arrow="off")
 c3.metric("Passives (7–8)", fmt.share(shares["Passive"]), f"{fmt.count(overall.passives)} respondents",
-          delta_color="off")
+          delta_color="off", delta_arrow="off")
 c4.metric("Detractors (0–6)", fmt.share(shares["Detractor"]), f"{fmt.count(overall.detractors)} respondents",
-          delta_color="off")
+          delta_color="off", delta_arrow="off")
 base = f"Base: {fmt.count(overall.n)} respondents with a valid 0–10 answer"
 if weighted:
     base += f"; weighted by {r.weight}, effective sample size {fmt.count(weighted.effective_n)} (Kish)"

@@ -141,4 +141,4 @@ for position, entry in enumerate(shown):
 
 ui.set_work("root_causes", entries)
 if shown and Path(__file__).with_name("action_plan.py").exists():
-    st.page_link("pages/action_plan.py", label="See them in the action plan", icon="📋")
+    st.page_link(str(ui.ROOT / "pages" / "action_plan.py"), label="See them in the action plan", icon="📋")

@@ -55,6 +55,10 @@ def finish(chart: alt.TopLevelMixin, title: str, n: int | None = None, total: in
     props = {"title": alt.TitleParams(title, **title_params)}
     if height is not None:
         props["height"] = height
+    if not isinstance(chart, (alt.HConcatChart, alt.VConcatChart, alt.ConcatChart, alt.FacetChart)):
+        # Streamlit otherwise sizes a stretched chart with autosize "fit", which squeezes the title,
+        # axes and legend into the chart's height and leaves the plot a sliver.
+        props["autosize"] = alt.AutoSizeParams(type="fit-x", contains="padding")
     return (
         chart.properties(**props)
         .configure(font=FONT)

@@ -1,0 +1,118 @@
+"""`python -m cx`: the same numbers as the pages, the contract's keys, and clear errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT, SAMPLE, SHARED, needs_shared
+
+from cx.analysis import AnalyzeOptions, analyze, load_survey
+from cx.drivers import key_drivers
+from cx.nps import nps_summary
+from cx.themes import code_comments, pareto_table, starter_codebook
+
+
+def cli(*args: str, ok: bool = True):
+    out = subprocess.run([sys.executable, "-m", "cx", *args], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    if ok:
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+    return out
+
+
+@pytest.fixture(scope="module")
+def sample_json():
+    return cli("analyze", str(SAMPLE))
+
+
+def test_analyze_equals_the_engine(sample_json):
+    _, survey = load_survey(SAMPLE)
+    r = survey.roles
+    assert sample_json["nps"] == nps_summary(survey.frame, r.loyalty).to_dict()
+    drivers = key_drivers(survey.frame, list(r.drivers), r.loyalty)
+    assert [i["driver"] for i in sample_json["drivers"]["items"]] == [i.driver for i in drivers.items]
+    assert sample_json["drivers"]["r2"] == pytest.approx(drivers.r2)
+    themes = pareto_table(code_comments(survey.frame[r.comments], starter_codebook()))
+    assert [(i["theme"], i["count"]) for i in sample_json["themes"]["items"]] == [(i.theme, i.count)
+                                                                                  for i in themes.items]
+    assert sample_json["themes"]["items"][0]["theme"] == "Billing errors"
+    assert sample_json["drivers"]["items"][0]["driver"] == "Ease of doing business"
+
+
+def test_sections_and_planted_story(sample_json):
+    assert set(sample_json) >= {"source", "n_rows", "columns", "nps", "segments", "drivers", "themes", "trend",
+                                "revenue", "warnings", "clv"}
+    trend = {i["period"]: i for i in sample_json["trend"]["items"]}
+    assert trend["2026-Q2"]["significant_change"] and trend["2026-Q2"]["change"] < -10
+    logistics = next(s for s in sample_json["segments"]["Business unit"] if s["value"] == "Logistics")
+    assert logistics["differs"] and logistics["score"] < sample_json["nps"]["score"]
+    rev = sample_json["revenue"]
+    assert rev["detractors"] + rev["passives"] + rev["promoters"] == pytest.approx(rev["total"])
+
+
+def test_where_method_period_outcome():
+    emea = cli("analyze", str(SAMPLE), "--where", "Region=EMEA", "--method", "relative_weights", "--period", "month")
+    assert emea["n_rows"] == 1629 and emea["drivers"]["method"] == "relative_weights"
+    assert emea["trend"]["period"] == "month" and emea["trend"]["items"][0]["period"] == "2025-04"
+    two = cli("analyze", str(SAMPLE), "--where", "Region=EMEA", "--where", "Region=APAC")
+    assert two["n_rows"] == 1629 + sum(1 for s in two["segments"]["Region"] if s["value"] == "APAC") * 0 + \
+        next(s["n"] for s in two["segments"]["Region"] if s["value"] == "APAC")
+    out = cli("analyze", str(SAMPLE), "--outcome", "Billing accuracy", "--drivers",
+              "Ease of doing business,On-time delivery")
+    assert out["columns"]["outcome"] == "Billing accuracy"
+    assert {i["driver"] for i in out["drivers"]["items"]} == {"Ease of doing business", "On-time delivery"}
+
+
+def test_options_match_the_api():
+    options = AnalyzeOptions(segments=("Account tier",), where=("Business unit=Logistics",))
+    _, survey = load_survey(SAMPLE, options)
+    api = analyze(survey, options)
+    out = cli("analyze", str(SAMPLE), "--segment", "Account tier", "--where", "Business unit=Logistics")
+    assert out["nps"] == api["nps"] and list(out["segments"]) == ["Account tier"]
+
+
+def test_custom_codebook(tmp_path):
+    book = tmp_path / "book.csv"
+    book.write_text("theme,pattern\nInvoices,invoice|billing\nLate,late|delay\n")
+    out = cli("analyze", str(SAMPLE), "--codebook", str(book))
+    assert {i["theme"] for i in out["themes"]["items"]} == {"Invoices", "Late"}
+    bad = cli("analyze", str(SAMPLE), "--codebook", str(tmp_path / "missing.csv"), ok=False)
+    assert bad.returncode == 2 and bad.stderr.startswith("error:")
+
+
+def test_inspect():
+    out = cli("inspect", str(SAMPLE))
+    assert out["roles"]["loyalty"] == "Likelihood to recommend"
+    kinds = {c["name"]: c["kind"] for c in out["columns"]}
+    assert kinds["Billing accuracy"] == "rating" and kinds["Comment"] == "text"
+
+
+def test_sample_and_weights(tmp_path):
+    base = ROOT / "data" / "demo_customer_base.csv"
+    out_csv = tmp_path / "wave.csv"
+    plan = cli("sample", str(base), "--strata", "Business unit", "--moe", "5", "--response-rate", "0.25",
+               "--seed", "7", "--out", str(out_csv))
+    assert plan["sample_size"]["n0"] == pytest.approx(1536.64)
+    assert plan["allocation"]["n"] >= plan["sample_size"]["completes"]
+    with out_csv.open() as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == plan["draw"]["n_drawn"]
+    again = cli("sample", str(base), "--strata", "Business unit", "--moe", "5", "--response-rate", "0.25",
+                "--seed", "7", "--out", str(tmp_path / "again.csv"))
+    assert (tmp_path / "again.csv").read_bytes() == out_csv.read_bytes() and again["draw"] == plan["draw"]
+    w = cli("analyze", str(SAMPLE), "--base", str(base), "--strata", "Business unit")["weights"]
+    assert w["strata_columns"] == ["Business unit"] and w["nps"]["weighted"] is True
+    assert 0 < w["n_effective"] <= w["n"]
+
+
+@needs_shared(SHARED / "tools" / "check_contract.py")
+@pytest.mark.parametrize("args", [[], ["--where", "Region=APAC"], ["--method", "beta"], ["--method", "correlation"],
+                                  ["--method", "relative_weights"], ["--period", "month"]])
+def test_contract_checker_holds(args):
+    out = subprocess.run([sys.executable, str(SHARED / "tools" / "check_contract.py"), str(SAMPLE), *args], cwd=ROOT,
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stdout + out.stderr
