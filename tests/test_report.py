@@ -24,6 +24,7 @@ from cx.errors import CxInputError
 from cx.plan import build_action_plan, plans_by
 from cx.report import (
     FORMULA_START,
+    chart_svg,
     close_the_loop,
     export_plan,
     html_fragment,
@@ -355,3 +356,25 @@ def test_export_dispatch_names_and_zip():
     with zipfile.ZipFile(io.BytesIO(plans_zip(plans, "pdf"))) as z:
         for name in z.namelist():
             assert pdf_text(z.read(name))[0] == 1
+
+
+def test_plan_charts_are_whole_pictures(sample_plan):
+    """Exported charts keep their plot size and grow around axes and title (never squeezed or cut)."""
+    from cx.charts.plan import drivers_chart, plan_charts, themes_chart, trend_chart
+
+    charts = plan_charts(sample_plan)
+    assert set(charts) == {"trend", "drivers", "themes"}
+    for chart in charts.values():
+        spec = chart.to_dict()
+        assert spec["autosize"] == {"type": "pad"} and spec["config"]["font"] == "DejaVu Sans"
+        width = int(re.search(r'<svg[^>]* width="(\d+)"', chart_svg(chart)).group(1))
+        assert width > spec.get("width", 0) + 60  # axis labels and title are inside the picture
+    drivers = charts["drivers"].to_dict()
+    assert [r["driver"] for r in drivers["datasets"][next(iter(drivers["datasets"]))]][:1] == ["Ease of doing business"]
+    bare = build_action_plan(*small_survey(), codebook={"Pricing": "expensive"})
+    assert themes_chart(bare) is None
+    from cx.roles import Roles
+
+    frame, _ = small_survey()
+    none = build_action_plan(frame, Roles(loyalty="Likelihood to recommend"))
+    assert trend_chart(none) is None and drivers_chart(none) is None

@@ -22,8 +22,11 @@ FONT = "DejaVu Sans"  # shipped in cx/assets and registered with vl-convert: exp
 
 
 def _export_font(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    # finish() sets the app's font; exports are drawn by vl-convert, which has DejaVu Sans.
+    # finish() sets the app's font and may size the chart to fit a Streamlit column; exports are
+    # static pictures drawn by vl-convert (which has DejaVu Sans): the plot keeps its own size and
+    # the picture grows around its axes and title.
     chart.config.font = FONT
+    chart.autosize = alt.AutoSizeParams(type="pad")
     return chart
 
 
