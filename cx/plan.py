@@ -17,7 +17,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -632,6 +632,16 @@ def build_action_plan(frame: pd.DataFrame, roles, *, scope_col: str | None = Non
         mentions=int(mentions), root_causes=roots, revenue=revenue, owner=f["owner"], next_review=f["next_review"],
         commitment=f["commitment"], statements=tuple(statements), warnings=tuple(warnings),
         weighted=bool(nps is not None and nps.weighted))
+
+
+def with_fields(plan: ActionPlan, fields: Mapping | None) -> ActionPlan:
+    """The plan with other plan fields (title, owner, next_review, commitment); numbers unchanged.
+
+    Lets a page cache the analysis and apply what the user types without recomputing it.
+    """
+    f = _plan_fields(fields)
+    title = f["title"] or ("Action plan" if plan.scope == OVERALL else f"Action plan: {plan.scope}")
+    return replace(plan, title=title, owner=f["owner"], next_review=f["next_review"], commitment=f["commitment"])
 
 
 def plans_by(frame: pd.DataFrame, roles, by_col: str, *, fields_by_scope: Mapping[str, Mapping] | None = None,

@@ -5,7 +5,15 @@ import streamlit as st
 
 from cx import ui
 from cx.errors import CxInputError
-from cx.plan import MONEY_KEYS, OVERALL, build_action_plan, money_settings, plans_by, scope_values
+from cx.plan import (
+    MONEY_KEYS,
+    OVERALL,
+    build_action_plan,
+    money_settings,
+    plans_by,
+    scope_values,
+    with_fields,
+)
 from cx.report import (
     FORMATS,
     MIME,
@@ -81,8 +89,9 @@ clv, currency = money_settings({key: ui.keep(key, default) for key, default in M
 options = dict(codebook=ui.codebook(), root_causes=list(ui.work("root_causes", [])), clv=clv, currency=currency,
                filter_text=v.spec.describe() if v.spec.is_active else "", source=ui.dataset().raw.source)
 try:
-    plan = ui.cached(build_action_plan, v, r, scope_col=scope_col, scope_value=None if scope == OVERALL else scope,
-                     fields=fields, **options)
+    # The analysis is cached per scope; the plan fields typed above are applied without recomputing it.
+    plan = with_fields(ui.cached(build_action_plan, v, r, scope_col=scope_col,
+                                 scope_value=None if scope == OVERALL else scope, **options), fields)
 except CxInputError as exc:
     ui.show_input_error(exc)
     st.stop()

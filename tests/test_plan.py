@@ -24,6 +24,7 @@ from cx.plan import (
     plan_inputs_from_work,
     plans_by,
     scope_values,
+    with_fields,
 )
 from cx.revenue import ClvAssumptions
 from cx.roles import Roles
@@ -313,3 +314,12 @@ def test_plan_inputs_from_a_workspace_file(tmp_path):
     assert a.owner == "Ana" and a.root_causes[0].theme == "Billing errors" and a.revenue.currency == "£"
     assert a.revenue.clv_at_risk == pytest.approx(a.revenue.detractors * 0.3 * 0.5 / 0.6)
     assert a.vital_few == ("Billing errors", "Praise")
+
+
+def test_with_fields_changes_words_not_numbers():
+    p = plan_of(scope_col="Business unit", scope_value="A")
+    q = with_fields(p, {"title": "", "owner": " Ana ", "next_review": "2026-09-01", "commitment": "Fix it"})
+    assert (q.title, q.owner, q.next_review, q.commitment) == ("Action plan: A", "Ana", "2026-09-01", "Fix it")
+    assert q.nps == p.nps and q.themes == p.themes
+    assert q == plan_of(scope_col="Business unit", scope_value="A", fields={"owner": "Ana", "next_review": "2026-09-01",
+                                                                            "commitment": "Fix it"})
