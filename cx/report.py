@@ -92,13 +92,17 @@ def _join_words(items) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")  # not strftime("%B"): that follows the machine's locale
+
+
 def _date_words(value: str) -> str:
     """An ISO date as "31 March 2027"; any other text unchanged."""
     try:
         d = dt.date.fromisoformat(str(value).strip())
     except ValueError:
         return str(value).strip()
-    return f"{d.day} {d.strftime('%B')} {d.year}"
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
 # --- shared wording -----------------------------------------------------------------------------
