@@ -172,7 +172,7 @@ try:
 except CxInputError as exc:
     top.info(ui.escape_md(str(exc)), icon="💡")
     if not r.revenue:
-        top.page_link(str(PAGES / "data.py"), label="Map a revenue column on the Data page", icon="📥")
+        top.page_link(ui.DATA_PAGE, label="Map a revenue column on the Data page", icon="📥")
     st.stop()
 if rev.n == 0:
     top.warning("No respondent in view has a valid 0–10 answer. Widen the filter or check the loyalty column on "
@@ -235,8 +235,7 @@ with t_seg:
         table = ui.cached(value_by_segment, v, r.loyalty, basis, seg, assumptions)
         measure = "value_at_risk" if lifetime else "detractor_revenue"
         title = f"{'Lifetime value' if lifetime else 'Revenue'} at risk by {seg}"
-        st.altair_chart(value_by_segment_chart(table, measure, currency, title), width="stretch", theme=None,
-                        key="revenue_segment_chart")
+        ui.show_chart(value_by_segment_chart(table, measure, currency, title), key="revenue_segment_chart")
         shown = table[["segment", "respondents", "detractors", "nps", "revenue", "detractor_revenue",
                        "at_risk_share", "value_at_risk"]]
         st.dataframe(shown, hide_index=True, width="stretch", key="revenue_segment_table",
@@ -260,10 +259,10 @@ with t_theme:
     else:
         table = ui.cached(value_by_theme, v, coded.to_frame(), r.loyalty, basis, assumptions)
         measure = "value_at_risk" if lifetime else "detractor_revenue"
-        state = st.altair_chart(
+        state = ui.show_chart(
             value_by_theme_chart(table, measure, currency, f"{'Lifetime value' if lifetime else 'Revenue'} of "
                                  "detractors mentioning each theme", n=rev.n_detractors),
-            width="stretch", theme=None, key="revenue_theme_chart", on_select="rerun")
+            key="revenue_theme_chart", on_select="rerun")
         picked = [p.get("theme") for p in (state.selection.get("revenue_theme") or []) if p.get("theme")]
         if picked and picked[0] != st.session_state.get("revenue_theme_seen"):
             st.session_state["revenue_theme_seen"] = picked[0]
@@ -298,10 +297,10 @@ with t_driver:
     else:
         driver_table = ui.cached(value_by_driver, v, tuple(r.drivers), r.loyalty, basis, assumptions=assumptions)
         measure = "value_low" if lifetime else "revenue_low"
-        state = st.altair_chart(
+        state = ui.show_chart(
             value_by_driver_chart(driver_table, measure, currency, f"{'Lifetime value' if lifetime else 'Revenue'} "
                                   "of customers rating each driver low", n=rev.n_with_revenue),
-            width="stretch", theme=None, key="revenue_driver_chart", on_select="rerun")
+            key="revenue_driver_chart", on_select="rerun")
         picked = [p.get("driver") for p in (state.selection.get("revenue_driver") or []) if p.get("driver")]
         if picked and picked[0] != st.session_state.get("revenue_driver_seen"):
             st.session_state["revenue_driver_seen"] = picked[0]
@@ -361,9 +360,8 @@ def what_ifs() -> None:
                    f"{money(conversion.converted_revenue)} a year, renew at {fmt.share(assumptions.retention(to))} "
                    f"instead of {fmt.share(assumptions.retention('Detractor'))}.")
     with st.expander("Waterfall: from total revenue to what is still at risk", expanded=True):
-        st.altair_chart(value_waterfall_chart(clv, conversion if conversion is not None and conversion.share else None,
-                                              currency),
-                        width="stretch", theme=None, key="revenue_waterfall_chart")
+        ui.show_chart(value_waterfall_chart(clv, conversion if conversion is not None and conversion.share else None,
+                                            currency), key="revenue_waterfall_chart")
         st.dataframe(rev.to_frame(), hide_index=True, width="stretch", key="revenue_group_table",
                      column_config={"group": "NPS group",
                                     "respondents": st.column_config.NumberColumn("Respondents", format="%,d"),
