@@ -259,3 +259,13 @@ def test_assumptions_survive_a_new_session_on_the_same_url():
     assert again.number_input(key="revenue_margin").value == 40
     assert again.slider(key="revenue_convert_share").value == 30
     assert "Converting 30% of detractors" in talking(again)
+
+
+@pytest.mark.skipif(not (ROOT / "pages" / "comments.py").exists(), reason="no Comments page yet")
+def test_theme_drill_opens_comments_on_that_theme():
+    at = run_app()
+    at.selectbox(key="revenue_theme_pick").set_value("Billing errors").run()
+    at.button(key="revenue_theme_open").click().run()
+    assert not at.exception
+    assert at.session_state["drill"] == {"theme": "Billing errors", "from": "Revenue at risk"}
+    assert [t.value for t in at.title] == ["Comments"]
