@@ -167,7 +167,7 @@ m[2].download_button("Message as HTML", data=loop_html(plan, **message), file_na
 
 # --- every unit at once --------------------------------------------------------------------------
 if scope_col:
-    st.subheader(f"A plan for every {scope_col}",
+    st.subheader(f"A plan for every {ui.escape_md(scope_col)}",
                  help="One single-page plan per value, each with its own 5 Whys and plan details, in one zip: "
                       "ready to send as the monthly report to each unit.")
     z1, z2 = st.columns([2, 3])
