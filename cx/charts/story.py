@@ -95,7 +95,9 @@ def indicator_timeline_chart(table: pd.DataFrame, as_of: dt.date | str,
     tooltip = [alt.Tooltip("indicator:N", title="Leading indicator"), alt.Tooltip("theme:N", title="Theme"),
                alt.Tooltip("owner:N", title="Owner"), alt.Tooltip("due_text:N", title="Due")]
     bars = alt.Chart(data).mark_bar(height=18, cornerRadius=2).encode(
-        x=alt.X("start:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0)), x2="due_date:T", y=y,
+        x=alt.X("start:T", title=None, scale=alt.Scale(nice="month"),
+                 axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month", labelOverlap=True)),
+        x2="due_date:T", y=y,
         color=alt.Color("status:N", title=None, scale=alt.Scale(domain=["Planned", "Overdue"], range=[BLUE, ORANGE])),
         tooltip=tooltip)
     ends = data.assign(end=[max(a, b) for a, b in zip(data["start"], data["due_date"])])
@@ -104,6 +106,18 @@ def indicator_timeline_chart(table: pd.DataFrame, as_of: dt.date | str,
         x="today:T")
     chart = alt.layer(bars, text, today).properties(height=max(120, 44 * len(data)))
     return _no_subtitle(finish(chart, title, n=0), title)
+
+
+def _angled_labels(spec) -> bool:
+    """True when some axis of the spec has labels slanting to the left (negative labelAngle)."""
+    if isinstance(spec, dict):
+        angle = spec.get("labelAngle")
+        if isinstance(angle, (int, float)) and angle < 0:
+            return True
+        return any(_angled_labels(v) for k, v in spec.items() if k not in ("data", "datasets"))
+    if isinstance(spec, list):
+        return any(_angled_labels(v) for v in spec)
+    return False
 
 
 def _no_subtitle(chart: alt.TopLevelMixin, title: str) -> alt.TopLevelMixin:
@@ -140,6 +154,9 @@ def for_screen(chart: alt.TopLevelMixin, height: int, *, large_type: bool = True
                                                            and "step" in c.width):
         c.width = alt.Undefined
     c = c.properties(height=int(height), autosize=alt.AutoSizeParams(type="fit", contains="padding"))
+    if _angled_labels(c.to_dict()):
+        # Vega's fit leaves labels slanting left of the first band outside the picture: make room.
+        c = c.properties(padding={"left": 60, "top": 5, "right": 5, "bottom": 5})
     if not large_type:
         return c
     title = c.title
