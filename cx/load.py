@@ -378,6 +378,9 @@ def _read_text(data: bytes, name: str, report: Progress) -> RawSurvey:
         except UnicodeDecodeError as exc:
             if exc.start < SNIFF_BYTES - 4:
                 encoding, utf8 = _detect_encoding(data)
+    if b"\n" not in utf8[:SNIFF_BYTES] and b"\r" in utf8[:SNIFF_BYTES]:
+        utf8 = utf8.replace(b"\r", b"\n")  # classic Mac line endings
+        notes.append("Converted old Mac line endings (CR) to standard ones.")
     sample_text = utf8[:SNIFF_BYTES].decode("utf-8", errors="ignore")
     delimiter = _detect_delimiter(sample_text)
     sample = _sample_rows(sample_text, delimiter)

@@ -154,6 +154,13 @@ def _profile(name: str, s: pd.Series, code: str, metadata: bool) -> ColumnProfil
             mapped = sum(int(c) for v, c in zip(counts.index, counts.to_numpy()) if v in vm.numbers)
             if mapped >= 0.6 * len(present):
                 return ColumnProfile(kind="rating", scale=vm.scale, labelled=vm.labelled, **base)
+        if vm is not None and vm.scale is None and LOYALTY_HINT.search(name):
+            # A loyalty question with many out-of-range entries is still the 0-10 question: cleaning sets the
+            # invalid answers aside and counts them.
+            on_scale = sum(int(c) for v, c in zip(counts.index, counts.to_numpy())
+                           if v in vm.numbers and float(vm.numbers[v]).is_integer() and 0 <= vm.numbers[v] <= 10)
+            if on_scale >= 0.7 * len(present):
+                return ColumnProfile(kind="rating", scale=(0, 10), **base)
     if numeric:
         if n_distinct >= 0.95 * len(present) and s.dtype.kind in "iu" and ID_HINT.search(name):
             return ColumnProfile(kind="id", **base)

@@ -492,6 +492,12 @@ def _coded_cached(token: str, comments: str, book_key: str, _frame: pd.DataFrame
     return code_comments(_frame[comments], _book)
 
 
+def coded_key(v: View) -> str:
+    """Fingerprint of the coding behind `coded(v)` (comment column and codebook), for cache keys."""
+    book = codebook()
+    return hashlib.blake2b((str(v.roles.comments) + book.to_csv(index=False)).encode(), digest_size=12).hexdigest()
+
+
 def coded(v: View):
     """Comments of the view coded into themes (`cx.themes.CodedComments`); None without a comments column.
 
@@ -528,12 +534,11 @@ def show_chart(chart, key: str, on_select: str | None = None, downloads: bool = 
     state = st.altair_chart(chart, width="stretch", theme=None, key=key, **kwargs)
     if downloads:
         name = file_name or chart_file_name(chart, key)
-        spec = chart.to_json()
-        with st.popover("Download chart", icon="⬇️"):
-            st.download_button("PNG", data=lambda: chart_png(spec), file_name=f"{name}.png", mime="image/png",
-                               key=f"{key}_png")
-            st.download_button("SVG", data=lambda: chart_svg(spec), file_name=f"{name}.svg", mime="image/svg+xml",
-                               key=f"{key}_svg")
+        with st.popover("Download chart", icon="⬇️"):  # pictures are rendered only when clicked
+            st.download_button("PNG", data=lambda: chart_png(chart.to_json()), file_name=f"{name}.png",
+                               mime="image/png", key=f"{key}_png")
+            st.download_button("SVG", data=lambda: chart_svg(chart.to_json()), file_name=f"{name}.svg",
+                               mime="image/svg+xml", key=f"{key}_svg")
     return state
 
 

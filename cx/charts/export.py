@@ -22,12 +22,9 @@ def chart_png(spec: str | dict, scale: float = 2.0) -> bytes:
 
 def chart_file_name(chart, fallback: str) -> str:
     """A file name from the chart's title ("NPS by Region" → "nps-by-region")."""
-    title = ""
-    try:
-        t = chart.to_dict().get("title")
-        title = t.get("text", "") if isinstance(t, dict) else str(t or "")
-    except Exception:  # a chart that cannot serialise still gets a name
-        title = ""
+    t = getattr(chart, "title", None)
+    text = getattr(t, "text", t)
+    title = text if isinstance(text, str) else ""
     slug = re.sub(r"[^a-z0-9]+", "-", str(title).lower()).strip("-")
     return slug[:60] or fallback
 
