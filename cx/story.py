@@ -801,9 +801,9 @@ def money_screen(clv, share: float = DEFAULT_CONVERT_SHARE, to: str = "passive",
     if not clv.assumptions.quick:
         figures.append(Figure("Lifetime value at risk", fmt.money(clv.detractors, currency), GLOSSARY["CLV"]))
     if shown is not None:
-        figures.append(Figure("Kept a year by the what-if", fmt.money(shown.revenue_retained, currency),
+        figures.append(Figure("Kept a year (what-if)", fmt.money(shown.revenue_retained, currency),
                               "Won-back detractors' revenue × the rise in their yearly renewal rate."))
-        figures.append(Figure("NPS after the what-if", fmt.signed_int(shown.nps_after),
+        figures.append(Figure("NPS after (what-if)", fmt.signed_int(shown.nps_after),
                               "The same respondents, with the won-back detractors moved."))
     points = talking_points(clv, what_if=shown, currency=currency, notes=notes)
     return StoryScreen("money", STEPS["money"], "What is it worth?", money_takeaway(clv, shown, currency),

@@ -26,6 +26,8 @@ TERMS = {"nps": ("NPS", "interval", "significant"), "drivers": ("importance", "R
          "why": ("workflow diamond",), "money": ("CLV",), "plan": ("leading indicator",)}
 PREVIEW_HEIGHT = 360
 CONVERT_TO = {"passives": "passive", "promoters": "promoter"}
+MODE_HELP = ("One screen at a time in large type, app controls hidden. Move with the Previous / Next buttons or the "
+             "← and → keys; turn it off to see the whole storyline, the screen size and the deck downloads.")
 
 # Static CSS written here (no data in it): in presentation mode, large type and no app chrome, so the
 # screen looks like a slide. Every piece of data text is drawn by st.markdown after ui.escape_md.
@@ -37,8 +39,9 @@ PRESENTATION_CSS = """
 [data-testid="stMainBlockContainer"] { padding: 0.75rem 2.5rem 0.5rem 2.5rem !important; max-width: 100% !important; }
 .st-key-present_title h2 { font-size: 2.3rem !important; padding: 0.1rem 0 0 0 !important; }
 .st-key-present_takeaway p { font-size: 1.55rem !important; line-height: 1.35 !important; color: #0F3B5F; }
-.st-key-present_side p, .st-key-present_side li { font-size: 1.05rem !important; }
-.st-key-present_side blockquote p { font-size: 1rem !important; }
+.st-key-present_side [data-testid="stMarkdown"] p { font-size: 1.05rem !important; }
+.st-key-present_side [data-testid="stMetricValue"] { font-size: 2.1rem !important; }
+.st-key-present_side [data-testid="stMetricLabel"] p { font-size: 1rem !important; }
 .st-key-present_counter p { font-size: 1rem !important; color: #5F6368; margin-top: 0.35rem; }
 </style>
 """
@@ -86,7 +89,19 @@ def step(delta: int) -> None:
                                             len(SCREENS) - 1)
 
 
+def restore(key: str) -> None:
+    """Hand a saved value to a widget that was not drawn on the previous run.
+
+    Streamlit forgets a widget's value in the browser while the widget is not drawn (another screen
+    is shown); assigning the saved value again before drawing it makes the browser show that value
+    instead of the widget's default.
+    """
+    st.session_state[key] = st.session_state[key]
+
+
 def what_if_controls() -> None:
+    restore("present_convert_share")
+    restore("present_convert_to")
     st.slider("Detractors won back", 0, 100, step=5, key="present_convert_share", format="%d%%",
               help="What if this share of detractors became passives (or promoters)? Pure arithmetic on the "
                    "revenue above: the takeaway, the numbers and the waterfall follow the slider.")
@@ -115,8 +130,9 @@ def draw(screen, *, chart_key: str, height: int | None, large: bool) -> None:
     with right, st.container(key="present_side" if large else None):
         if screen.key == "money" and story.clv is not None:
             what_if_controls()
-        for fig in screen.figures:
-            st.metric(fig.label, fig.value, help=fig.help or None)
+        grid = st.columns(2) if len(screen.figures) > 2 else [st.container()]
+        for k, fig in enumerate(screen.figures):
+            grid[k % len(grid)].metric(fig.label, fig.value, help=fig.help or None)
         for quote in screen.quotes:
             st.markdown("> " + ui.escape_md(quote))
         points = screen.points if not large else ()
@@ -136,12 +152,11 @@ if presenting:
     with c[0], st.container(key="present_counter"):
         st.markdown(ui.escape_md(f"{index + 1} / {len(story)} · {screen.step}")
                     + (ui.escape_md(f" · filter: {v.spec.describe()}") if v.spec.is_active else ""))
-    c[1].button("Previous", key="present_prev", icon="⬅️", on_click=step, args=(-1,), disabled=index == 0,
+    c[1].button("Previous", key="present_prev", on_click=step, args=(-1,), disabled=index == 0,
                 shortcut="Left", width="stretch")
-    c[2].button("Next", key="present_next", icon="➡️", on_click=step, args=(1,), disabled=index == len(story) - 1,
+    c[2].button("Next", key="present_next", on_click=step, args=(1,), disabled=index == len(story) - 1,
                 shortcut="Right", width="stretch", type="primary")
-    c[3].toggle("Presentation mode", key="present_mode", help="Turn off to see the whole storyline, the screen size "
-                "and the deck downloads.")
+    c[3].toggle("Presentation mode", key="present_mode", help=MODE_HELP)
     _, screen_h = SCREEN_SIZES[st.session_state["present_screen_size"]]
     extra = 40 if len(screen.takeaway) > 190 else 0  # a third line of takeaway at 1366 px
     if screen.missing:
@@ -149,9 +164,8 @@ if presenting:
     draw(screen, chart_key=f"present_chart_{screen.key}", height=chart_height(screen_h, extra=extra), large=True)
 else:
     c = st.columns([1.2, 1.6, 1, 1], vertical_alignment="bottom")
-    c[0].toggle("Presentation mode", key="present_mode",
-                help="One screen at a time in large type, app controls hidden. Move with the Previous / Next buttons "
-                     "or the ← and → keys.")
+    c[0].toggle("Presentation mode", key="present_mode", help=MODE_HELP)
+    restore("present_screen_size")
     c[1].selectbox("Screen", sizes, key="present_screen_size",
                    help="Charts are sized so that none is scrolled out of view on this screen.")
     c[2].download_button("Deck (PDF)", data=lambda: storyline_pdf(story), file_name=deck_file_name(story, "pdf"),
