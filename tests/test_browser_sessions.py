@@ -39,7 +39,7 @@ def test_twenty_sessions_each_see_their_own_upload(tmp_path):
         for k, page in enumerate(pages):
             n = 30 + k
             page.get_by_text(f"{n} of {n} respondents").first.wait_for(timeout=120_000)
-        for k, page in enumerate(pages):
+        for page in pages:
             page.locator('[data-testid="stSidebarNav"]').get_by_text("Overview", exact=True).click()
         for k, page in enumerate(pages):
             settle(page, timeout=120_000)
