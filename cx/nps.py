@@ -237,6 +237,8 @@ def nps_by_segment(frame: pd.DataFrame, loyalty: str, segment: str, weight: str 
         })
     out = pd.DataFrame(rows, columns=["value", "n", "promoters", "passives", "detractors", "score", "ci_low",
                                       "ci_high", "margin", "difference", "p_value", "differs", "small_base"])
+    out = out.astype({"n": "int64", "promoters": "int64", "passives": "int64", "detractors": "int64",
+                      "differs": bool, "small_base": bool})
     return out.sort_values(["n", "value"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
@@ -261,10 +263,11 @@ def period_labels(dates: pd.Series, period: str) -> pd.Series:
     if period not in PERIODS:
         raise ValueError(f"period must be 'month' or 'quarter', not {period!r}")
     d = pd.to_datetime(dates)
+    year = d.dt.year.astype("Int64").astype(str).str.zfill(4)
     if period == "month":
-        labels = d.dt.strftime("%Y-%m")
+        labels = year + "-" + d.dt.month.astype("Int64").astype(str).str.zfill(2)
     else:
-        labels = d.dt.year.astype("Int64").astype(str) + "-Q" + d.dt.quarter.astype("Int64").astype(str)
+        labels = year + "-Q" + d.dt.quarter.astype("Int64").astype(str)
     return labels.where(d.notna())
 
 

@@ -1,0 +1,130 @@
+"""Property-based tests (hypothesis) of the loaders and the statistics on random small inputs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cx.errors import CxInputError
+from cx.load import read_survey
+from cx.nps import nps_by_segment, nps_from_counts, nps_summary, nps_trend
+from cx.themes import code_comments, pareto_table
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+scores = st.lists(st.one_of(st.none(), st.integers(0, 10)), min_size=0, max_size=60)
+
+
+@SETTINGS
+@given(scores)
+def test_nps_invariants(values):
+    frame = pd.DataFrame({"ltr": pd.Series(values, dtype="float64")})
+    r = nps_summary(frame, "ltr")
+    valid = [v for v in values if v is not None]
+    assert r.n == len(valid) == r.promoters + r.passives + r.detractors
+    assert r.promoters == sum(v >= 9 for v in valid) and r.detractors == sum(v <= 6 for v in valid)
+    if r.n:
+        assert math.isclose(r.score, 100 * (r.promoters - r.detractors) / r.n)
+        lo, hi = r.ci95
+        assert lo <= r.score <= hi and -100 - 1e-9 <= r.score <= 100 + 1e-9
+    else:
+        assert r.score is None
+
+
+@SETTINGS
+@given(st.integers(0, 50), st.integers(0, 50), st.integers(0, 50))
+def test_interval_matches_the_contract(p, q, d):
+    r = nps_from_counts(p, q, d)
+    if r.n:
+        ps, ds = p / r.n, d / r.n
+        half = 1.96 * 100 * math.sqrt(max(ps + ds - (ps - ds) ** 2, 0) / r.n)
+        assert math.isclose(r.ci95[1] - r.score, half, rel_tol=1e-3, abs_tol=1e-9)
+
+
+@SETTINGS
+@given(scores, st.lists(st.sampled_from(["A", "B", "C", None]), min_size=60, max_size=60))
+def test_segments_partition_the_respondents(values, segs):
+    frame = pd.DataFrame({"ltr": pd.Series(values, dtype="float64"), "seg": pd.Series(segs[:len(values)],
+                                                                                        dtype="object")})
+    table = nps_by_segment(frame, "ltr", "seg")
+    in_a_segment = frame["ltr"].notna() & frame["seg"].notna()
+    assert int(table["n"].sum()) == int(in_a_segment.sum())
+    assert table["differs"].dtype == bool
+
+
+@SETTINGS
+@given(scores, st.lists(st.dates(), min_size=60, max_size=60))
+def test_trend_periods_cover_every_dated_answer(values, dates):
+    frame = pd.DataFrame({"ltr": pd.Series(values, dtype="float64"),
+                          "d": pd.to_datetime(pd.Series(dates[:len(values)], dtype="object"))})
+    t = nps_trend(frame, "ltr", "d")
+    assert int(t["n"].sum()) == int(frame["ltr"].notna().sum())
+    assert list(t["period"]) == sorted(t["period"])
+    if len(t):
+        assert not t["significant_change"].iloc[0]
+
+
+words = st.sampled_from(["invoice", "late", "support", "price", "great", "", "  ", "slow portal", "billing error"])
+
+
+@SETTINGS
+@given(st.lists(st.lists(words, min_size=1, max_size=3).map(" ".join), min_size=0, max_size=40))
+def test_pareto_invariants(comments):
+    book = pd.DataFrame({"theme": ["Billing", "Delivery", "Support", "Price"],
+                         "pattern": ["invoice|billing", "late", "support", "price"]})
+    p = pareto_table(code_comments(pd.Series(comments, dtype="str"), book))
+    counts = [i.count for i in p.items]
+    assert counts == sorted(counts, reverse=True) and sum(counts) == p.mentions
+    cum = 0.0
+    reached = False
+    for item in p.items:
+        cum += item.count / p.mentions if p.mentions else 0
+        assert item.vital_few == (not reached and item.count > 0)
+        reached = reached or cum >= 0.8 - 1e-12
+    assert p.comments == sum(1 for c in comments if c.strip())
+
+
+cells = st.one_of(st.integers(-5, 15).map(str), st.text(alphabet="abc é,;\"\n\t", max_size=8), st.just(""),
+                  st.sampled_from(["N/A", "Don't know", "10 - Extremely likely", "99"]))
+
+
+@SETTINGS
+@given(st.lists(st.lists(cells, min_size=3, max_size=3), min_size=1, max_size=25), st.sampled_from([",", ";", "\t"]),
+       st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]))
+def test_loader_round_trip_or_clear_error(rows, delimiter, encoding):
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(["Likelihood to recommend", "Comment", "Region"])
+    writer.writerows(rows)
+    text = buf.getvalue()
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:
+        return
+    try:
+        raw = read_survey(data, "random.csv")
+    except CxInputError as exc:
+        assert str(exc)
+        return
+    assert list(raw.frame.columns)[:3] == ["Likelihood to recommend", "Comment", "Region"] or raw.n_rows >= 0
+    assert raw.n_rows <= len(rows)
+
+
+@SETTINGS
+@given(st.binary(max_size=3000), st.sampled_from(["x.csv", "x.xlsx", "x.xls", "x.parquet", "x.tsv", "x"]))
+def test_loader_never_raises_anything_else(data, name):
+    try:
+        read_survey(data, name)
+    except CxInputError:
+        pass
+
+
+def test_shuffled_rows_give_the_same_nps():
+    rng = np.random.default_rng(1)
+    f = pd.DataFrame({"ltr": rng.integers(0, 11, 500).astype(float)})
+    assert nps_summary(f, "ltr") == nps_summary(f.sample(frac=1, random_state=3), "ltr")
