@@ -579,7 +579,7 @@ def page_header(title: str, question: str) -> View:
     st.caption(question)
     ds = dataset()
     if ds.is_sample:
-        st.info("You are looking at a sample B2B survey. Load your own export on the Data page.", icon="ℹ️")
+        st.caption("ℹ️ You are looking at a sample B2B survey. Load your own export on the Data page.")
     v = view()
     filt = "" if not v.spec.is_active else f" · filter: {v.spec.describe()}"
     st.markdown(f"**{fmt.count(v.n)} of {fmt.count(v.total)} respondents**{_escape_md(filt)}")

@@ -91,7 +91,8 @@ with st.expander("Workspace: your work is saved automatically", icon="💾"):
             st.rerun()
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("File", raw.source)
+c1.caption("File")
+c1.markdown(f"**{ui.escape_md(raw.source)}**")
 c2.metric("Responses", fmt.count(raw.n_rows))
 c3.metric("Columns", fmt.count(raw.frame.shape[1]))
 c4.metric("Format", {"qualtrics": "Qualtrics", "qualtrics-legacy": "Qualtrics (legacy)",
