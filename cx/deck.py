@@ -14,7 +14,7 @@ import io
 import re
 from pathlib import Path
 
-from cx.story import StoryScreen, Storyline
+from cx.story import Storyline, StoryScreen
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 _SYSTEM_FONTS = Path("/usr/share/fonts/truetype/dejavu")

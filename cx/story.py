@@ -657,13 +657,13 @@ def why_takeaway(rows: Sequence[dict], pareto=None) -> str:
     from cx.plan import is_praise
 
     if not rows:
-        start = None
-        if pareto is not None:
-            start = next((i for i in pareto.items if i.vital_few and not is_praise(i.theme)), None)
+        problems = [i for i in (pareto.items if pareto is not None else ()) if not is_praise(i.theme)]
+        start = next((i for i in problems if i.vital_few), problems[0] if problems else None)
         if start is None:
             return "No 5 Whys yet: start one for each vital-few theme on the Root cause page."
-        return (f"No 5 Whys yet: start with {start.theme}, the most mentioned vital-few theme "
-                f"({fmt.count(start.count)} comments), on the Root cause page.")
+        which = "the most mentioned vital-few theme" if start.vital_few else "the most mentioned problem"
+        return (f"No 5 Whys yet: start with {start.theme}, {which} ({_plural(start.count, 'comment')}), on the Root "
+                "cause page.")
     best = rows[0]
     others = len(rows) - 1
     more = f"; {_plural(others, 'more theme')} {'is' if others == 1 else 'are'} being traced" if others else ""
