@@ -112,9 +112,9 @@ def draw(screen, *, chart_key: str, height: int | None, large: bool) -> None:
     """One screen: title, takeaway, chart beside its big numbers and points, base and scope."""
     terms = " ".join(GLOSSARY[t] for t in TERMS.get(screen.key, ()))
     with st.container(key="present_title" if large else None):
-        st.header(ui.escape_md(screen.title), help=terms or None, anchor=False)
+        (st.header if large else st.subheader)(ui.escape_md(screen.title), help=terms or None, anchor=False)
     with st.container(key="present_takeaway" if large else None):
-        st.markdown(ui.escape_md(screen.takeaway))
+        st.markdown(ui.escape_md(screen.takeaway) if large else "**" + ui.escape_md(screen.takeaway) + "**")
     if screen.missing:
         st.warning(ui.escape_md(screen.missing), icon="🧭")
         if "Data page" in screen.missing:
@@ -130,7 +130,7 @@ def draw(screen, *, chart_key: str, height: int | None, large: bool) -> None:
     with right, st.container(key="present_side" if large else None):
         if screen.key == "money" and story.clv is not None:
             what_if_controls()
-        grid = st.columns(2) if len(screen.figures) > 2 else [st.container()]
+        grid = st.columns(2) if large and len(screen.figures) > 2 else [st.container()]
         for k, fig in enumerate(screen.figures):
             grid[k % len(grid)].metric(fig.label, fig.value, help=fig.help or None)
         for quote in screen.quotes:
