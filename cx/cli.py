@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     a = sub.add_parser("analyze", help="JSON summary of a survey on stdout")
     _add_column_options(a)
+    r = sub.add_parser("report", help="the single-page action plan as PDF, HTML, Markdown or XLSX")
+    _add_column_options(r)
+    r.add_argument("--format", choices=["pdf", "html", "md", "xlsx"], required=True, help="file format")
+    r.add_argument("--out", required=True, metavar="PATH", help="output file (a folder with --by)")
+    r.add_argument("--by", metavar="COL", help="one plan per value of COL (e.g. the business unit), into folder PATH")
+    r.add_argument("--workspace", metavar="FILE", help="a .cxw workspace file: its 5 Whys, plan fields, codebook, "
+                   "revenue assumptions and column mapping")
     i = sub.add_parser("inspect", help="detected columns, roles, scales and problems (JSON)")
     i.add_argument("file")
     s = sub.add_parser("sample", help="plan the next wave from a customer list and draw the sample")
@@ -142,6 +149,71 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _workspace_settings(path: str | None) -> dict:
+    """The settings inside a .cxw workspace file (empty without one)."""
+    if not path:
+        return {}
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            manifest = json.loads(z.read("manifest.json"))
+    except FileNotFoundError:
+        raise CxInputError(f"{path} does not exist. Download the workspace from the Data page and try again.") from None
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError, IsADirectoryError):
+        raise CxInputError(f"{path} is not a CX Workbench workspace file (.cxw). Download it again from the Data "
+                           "page.") from None
+    return manifest.get("settings") or {}
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``report FILE --format F --out PATH [--by COL] [--workspace FILE]``: the one-page action plan(s)."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from cx.analysis import load_survey
+    from cx.plan import build_action_plan, plan_inputs_from_settings, plans_by
+    from cx.report import export_plan, plan_files
+
+    settings = _workspace_settings(args.workspace)
+    options = _options(args)
+    saved = settings.get("roles") or {}
+    if saved:  # the workspace's column mapping, unless the command line names a column itself
+        options = replace(options, **{k: (tuple(v) if isinstance(v, list) else v) for k, v in saved.items()
+                                      if k in ("loyalty", "outcome", "drivers", "comments", "segments", "revenue",
+                                               "date") and v and getattr(options, k) is None})
+    raw, survey = load_survey(args.file, options)
+    kw = plan_inputs_from_settings(settings)
+    fields = kw.pop("fields_by_scope")
+    if args.codebook:
+        from cx.themes import load_codebook
+
+        kw["codebook"] = load_codebook(Path(args.codebook))
+    common = dict(source=raw.source, filter_text=" · ".join(args.where), period=args.period, **kw)
+    out = Path(args.out)
+    if args.by:
+        by = raw.column_for(args.by)
+        if by is None or by not in survey.frame.columns:
+            raise CxInputError(f'--by names no column "{args.by}". Run `python -m cx inspect FILE` to list them.')
+        plans = plans_by(survey.frame, survey.roles, by, fields_by_scope=fields, **common)
+        if out.exists() and not out.is_dir():
+            raise CxInputError(f"{out} is a file; with --by, --out names a folder for one plan per {by}.")
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, data in plan_files(plans, args.format).items():
+            (out / name).write_bytes(data)
+            written.append(str(out / name))
+        _print_json({"format": args.format, "by": by, "files": written})
+    else:
+        if out.is_dir():
+            raise CxInputError(f"{out} is a folder; give a file name such as {out / ('plan.' + args.format)}.")
+        plan = build_action_plan(survey.frame, survey.roles, fields=fields.get("Overall"), **common)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(export_plan(plan, args.format))
+        _print_json({"format": args.format, "files": [str(out)]})
+    return 0
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     """``sample FILE --strata COL``: sample size, allocation, invitations and the seeded draw."""
     from pathlib import Path
@@ -170,7 +242,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"analyze": cmd_analyze, "inspect": cmd_inspect, "sample": cmd_sample}
+COMMANDS = {"analyze": cmd_analyze, "inspect": cmd_inspect, "sample": cmd_sample, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help(sys.stderr)
-        sys.stderr.write("error: name a command: analyze, inspect, sample.\n")
+        sys.stderr.write("error: name a command: analyze, report, inspect, sample.\n")
         return 2
     try:
         return COMMANDS[args.command](args)

@@ -116,3 +116,39 @@ def test_contract_checker_holds(args):
     out = subprocess.run([sys.executable, str(SHARED / "tools" / "check_contract.py"), str(SAMPLE), *args], cwd=ROOT,
                          capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_report_pdf_one_page_and_by_unit(tmp_path):
+    import pypdf
+
+    out = cli("report", str(SAMPLE), "--format", "pdf", "--out", str(tmp_path / "plan.pdf"))
+    assert out["files"] == [str(tmp_path / "plan.pdf")]
+    reader = pypdf.PdfReader(tmp_path / "plan.pdf")
+    text = reader.pages[0].extract_text()
+    assert len(reader.pages) == 1 and "Ease of doing business" in text and "Billing errors" in text
+    by = cli("report", str(SAMPLE), "--format", "xlsx", "--out", str(tmp_path / "units"), "--by", "Business unit")
+    assert sorted(p.rsplit("/", 1)[1] for p in by["files"]) == [
+        "action-plan-field-services.xlsx", "action-plan-industrial-supplies.xlsx", "action-plan-logistics.xlsx",
+        "action-plan-packaging.xlsx"]
+
+
+def test_report_reads_the_workspace_file(tmp_path):
+    from cx.rootcause import new_root_cause
+    from cx.workspace import SAMPLE as SAMPLE_SHA
+    from cx.workspace import WorkspaceStore
+
+    rc = new_root_cause("Billing errors", "Overall", 1358, ["Invoices are wrong"])
+    rc["whys"] = ["Wrong prices", "Price list not synced", "Manual upload", "No owner", "No validation step"]
+    rc["diamond"] = "Invoice released without validation"
+    rc["indicator"].update(name="% invoices passing validation first time", owner="Billing lead", target="97%",
+                           due="2027-03-31")
+    store = WorkspaceStore(tmp_path / "ws.sqlite")
+    wid = store.create("d", "Plan", "sample_survey.csv", SAMPLE_SHA, {"work": {"root_causes": [rc]}})
+    (tmp_path / "plan.cxw").write_bytes(store.export_bytes(wid))
+    cli("report", str(SAMPLE), "--format", "md", "--out", str(tmp_path / "plan.md"), "--workspace",
+        str(tmp_path / "plan.cxw"))
+    text = (tmp_path / "plan.md").read_text()
+    assert "% invoices passing validation first time" in text and "Billing lead" in text
+    bad = cli("report", str(SAMPLE), "--format", "md", "--out", str(tmp_path / "x.md"), "--workspace",
+              str(SAMPLE), ok=False)
+    assert bad.returncode == 2 and "workspace file" in bad.stderr
