@@ -147,7 +147,7 @@ def test_what_if_slider_is_live_on_the_money_screen(expected):
 
 def test_storyboard_lists_every_screen_with_deck_downloads(expected):
     at = run_app()
-    assert [h.value for h in at.subheader] == TITLES
+    assert [h.value for h in at.main.subheader] == TITLES
     for key in ("nps", "drivers", "themes", "why", "money", "plan"):
         assert takeaway_shown(at, expected[key]), key
     labels = [b.proto.label for b in at.get("download_button")]
