@@ -35,7 +35,7 @@ PRESENTATION_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
-.st-key-present_header { display: none !important; }
+.st-key-present_header, .st-key-present_clicker { display: none !important; }
 [data-testid="stMainBlockContainer"] { padding: 0.75rem 2.5rem 0.5rem 2.5rem !important; max-width: 100% !important; }
 .st-key-present_title h2 { font-size: 2.3rem !important; padding: 0.1rem 0 0 0 !important; }
 .st-key-present_takeaway p { font-size: 1.55rem !important; line-height: 1.35 !important; color: #0F3B5F; }
@@ -157,6 +157,10 @@ if presenting:
     c[2].button("Next", key="present_next", on_click=step, args=(1,), disabled=index == len(story) - 1,
                 shortcut="Right", width="stretch", type="primary")
     c[3].toggle("Presentation mode", key="present_mode", help=MODE_HELP)
+    with st.container(key="present_clicker"):
+        # Presenter remotes send Page Down / Page Up: the same steps, on buttons hidden by the CSS above.
+        st.button("Next screen", key="present_next_page", on_click=step, args=(1,), shortcut="PageDown")
+        st.button("Previous screen", key="present_prev_page", on_click=step, args=(-1,), shortcut="PageUp")
     _, screen_h = SCREEN_SIZES[st.session_state["present_screen_size"]]
     extra = 40 if len(screen.takeaway) > 190 else 0  # a third line of takeaway at 1366 px
     if screen.missing:

@@ -88,6 +88,12 @@ def test_every_screen_fits_without_scrolling_a_chart_out_of_view(app, shots, siz
         page.keyboard.press("ArrowLeft")
         settle(page)
         assert counter(page).startswith("5 / 6")
+        page.keyboard.press("PageUp")  # what a presenter's remote sends
+        settle(page)
+        assert counter(page).startswith("4 / 6")
+        page.keyboard.press("PageDown")
+        settle(page)
+        assert counter(page).startswith("5 / 6")
         browser.close()
     assert len(list(shots.glob(f"screen_*_{width}x{height}.png"))) == 6
 
