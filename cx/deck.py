@@ -169,7 +169,10 @@ def storyline_pdf(story: Storyline) -> bytes:
                        max_lines=3)
         picture = screen_picture(screen, CHART_W, chart_h)
         if picture is not None:
-            pdf.image(io.BytesIO(picture), x=MARGIN, y=top, w=CHART_W, h=chart_h)
+            from PIL import Image
+
+            # Flattened to RGB: an alpha channel becomes a soft mask that some viewers tint grey.
+            pdf.image(Image.open(io.BytesIO(picture)).convert("RGB"), x=MARGIN, y=top, w=CHART_W, h=chart_h)
         sy = top
         for fig in screen.figures[:4]:
             page.font(18, bold=True)

@@ -344,4 +344,8 @@ def test_pptx_deck_has_one_slide_per_screen(story):
         assert screen.takeaway in slide.notes_slide.notes_text_frame.text
     pictures = [sh for sh in slides[0].shapes if sh.shape_type == 13]
     assert len(pictures) == 1
+    for slide in slides:
+        for sh in slide.shapes:
+            assert sh.left >= 0 and sh.top >= 0
+            assert sh.left + sh.width <= prs.slide_width and sh.top + sh.height <= prs.slide_height
     assert "<script>" in " ".join(sh.text_frame.text for sh in slides[3].shapes if sh.has_text_frame)
