@@ -555,6 +555,11 @@ def frame_app() -> None:
     """Called by app.py at the top of every run: marks the run as framed and sets up the session."""
     _run.framed = True
     init_session()
+    # Streamlit clears the query string when the page changes: put the workspace back in the URL, so a
+    # refresh or a copied address always reopens this workspace.
+    state = st.session_state
+    if st.query_params.get("ws") != state["ws_id"] or st.query_params.get("desk") != state["ws_desk"]:
+        st.query_params.update({"desk": state["ws_desk"], "ws": state["ws_id"]})
 
 
 def _frame_page_run() -> None:

@@ -147,3 +147,31 @@ SHAPES = {
     "european_semicolon.csv": semicolon_cp1252,
     "title_row_two_sheets.xlsx": xlsx_with_title_and_second_sheet,
 }
+
+
+def qualtrics_from_sample(n: int = 1500) -> bytes:
+    """The first n responses of the sample survey as a modern Qualtrics export (3 header rows, labels)."""
+    import pandas as pd
+
+    from conftest import SAMPLE
+
+    s = pd.read_csv(SAMPLE, nrows=n, dtype=str, keep_default_na=False)
+    drivers = list(s.columns[8:20])
+    meta = ["StartDate", "EndDate", "Status", "Progress", "Finished", "RecordedDate", "ResponseId"]
+    codes = meta + ["Q1"] + [f"Q2_{i + 1}" for i in range(len(drivers))] + ["Q3", "Q4", "Q5", "Q6", "Q7"]
+    matrix = "How would you rate Acme on each of the following? - "
+    text = meta + ["How likely are you to recommend Acme to a friend or colleague?"] + [matrix + d for d in drivers] \
+        + ["Which part of Acme do you mostly buy from?", "Region", "Account tier",
+           "What is your annual contract value with Acme (USD)?", "What is the main reason for your score?"]
+    ids = [json.dumps({"ImportId": c}) for c in ["startDate", "endDate", "status", "progress", "finished",
+                                                  "recordedDate", "_recordId"]]
+    ids += [json.dumps({"ImportId": f"QID{k}"}) for k in range(len(codes) - len(meta))]
+    rows = [codes, text, ids]
+    for _, r in s.iterrows():
+        ltr = {"0": "0 - Not at all likely", "10": "10 - Extremely likely"}.get(r["Likelihood to recommend"],
+                                                                                r["Likelihood to recommend"])
+        day = r["Response date"]
+        rows.append([f"{day} 10:00:00", f"{day} 10:06:00", "IP Address", "100", "True", f"{day} 10:06:00",
+                     f"R_{r['Respondent ID']}", ltr, *[r[d] for d in drivers], r["Business unit"], r["Region"],
+                     r["Account tier"], r["Annual revenue"], r["Comment"]])
+    return to_csv(rows).encode("utf-8-sig")
