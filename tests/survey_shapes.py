@@ -152,7 +152,6 @@ SHAPES = {
 def qualtrics_from_sample(n: int = 1500) -> bytes:
     """The first n responses of the sample survey as a modern Qualtrics export (3 header rows, labels)."""
     import pandas as pd
-
     from conftest import SAMPLE
 
     s = pd.read_csv(SAMPLE, nrows=n, dtype=str, keep_default_na=False)
