@@ -7,6 +7,7 @@ the filter and the call's own arguments.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -235,6 +236,37 @@ def import_workspace(data: bytes) -> None:
     """Open a .cxw file as a new workspace on this desk."""
     wid = workspace_store().import_bytes(st.session_state["ws_desk"], data)
     switch_workspace(wid)
+
+
+def uploaded_table(key: str, label: str, help: str, reader, work_name: str):
+    """A file upload kept with the workspace: read once, restored after a refresh or a restart.
+
+    ``reader(bytes, name)`` returns a DataFrame or raises `CxInputError`, whose message is shown while the
+    table read before stays in use. Returns (file name, frame), or None before any upload.
+    """
+    state = st.session_state
+    table_key = f"_{key}_table"
+    upload = st.file_uploader(label, key=key, help=help)
+    if upload is not None and state.get(f"{key}_id") != upload.file_id:
+        state[f"{key}_id"] = upload.file_id
+        try:
+            frame = reader(upload.getvalue(), upload.name)
+        except CxInputError as exc:
+            state[f"{key}_error"] = str(exc)
+        else:
+            state.pop(f"{key}_error", None)
+            state[table_key] = (upload.name, frame)
+            sha = workspace_store().put_file(upload.name, upload.getvalue())
+            set_work(work_name, {"sha": sha, "name": upload.name})
+    saved = state.get("work", {}).get(work_name)
+    if table_key not in state and saved:
+        stored = workspace_store().get_file(saved.get("sha", ""))
+        if stored is not None:
+            with contextlib.suppress(CxInputError):
+                state[table_key] = (stored[0], reader(stored[1], stored[0]))
+    if state.get(f"{key}_error"):
+        st.error(state[f"{key}_error"], icon="⚠️")
+    return state.get(table_key)
 
 
 PERSISTED: set[str] = set()

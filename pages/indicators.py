@@ -1,4 +1,3 @@
-import contextlib
 from pathlib import Path
 
 import pandas as pd
@@ -60,33 +59,15 @@ if source == DEMO_SRC:
         st.info("The demo metrics belong to the sample survey's accounts: upload your own metrics to match your "
                 "survey.", icon="📥")
 else:
-    upload = st.file_uploader("Operational metrics", key="indicators_upload",
-                              help="CSV or Excel. Wide: one row per customer and period, one column per metric. "
-                                   "Long: one row per customer, period and metric, with a value column. Periods can "
-                                   "be dates, months (2026-01) or quarters (2026-Q1).")
-    if upload is not None and state.get("indicators_upload_id") != upload.file_id:
-        state["indicators_upload_id"] = upload.file_id
-        try:
-            frame = read_metrics(upload.getvalue(), upload.name)
-        except CxInputError as exc:
-            state["indicators_upload_error"] = str(exc)
-        else:
-            state.pop("indicators_upload_error", None)
-            state["_indicators_metrics"] = (upload.name, frame)
-            sha = ui.workspace_store().put_file(upload.name, upload.getvalue())
-            ui.set_work("indicators_metrics_file", {"sha": sha, "name": upload.name})
-    saved = ui.work("indicators_metrics_file", None)
-    if "_indicators_metrics" not in state and saved:
-        stored = ui.workspace_store().get_file(saved.get("sha", ""))
-        if stored is not None:
-            with contextlib.suppress(CxInputError):
-                state["_indicators_metrics"] = (stored[0], read_metrics(stored[1], stored[0]))
-    if state.get("indicators_upload_error"):
-        st.error(state["indicators_upload_error"], icon="⚠️")
-    if "_indicators_metrics" not in state:
+    uploaded = ui.uploaded_table(
+        "indicators_upload", "Operational metrics", reader=read_metrics, work_name="indicators_metrics_file",
+        help="CSV or Excel. Wide: one row per customer and period, one column per metric. Long: one row per "
+             "customer, period and metric, with a value column. Periods can be dates, months (2026-01) or "
+             "quarters (2026-Q1).")
+    if uploaded is None:
         st.info("Upload the operational metrics per customer and period, or use the demo metrics.", icon="📥")
         st.stop()
-    name, metrics = state["_indicators_metrics"]
+    name, metrics = uploaded
     st.caption(f"{name}: {fmt.count(len(metrics))} rows, {metrics.shape[1]} columns.")
 
 layout = guess_metrics_layout(metrics, r.customer_id)

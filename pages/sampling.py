@@ -1,4 +1,3 @@
-import contextlib
 import datetime as dt
 import secrets
 
@@ -98,33 +97,14 @@ if source == DEMO_SRC:
         st.info("The demo customer base belongs to the sample survey: upload your own customer list to plan "
                 "your next wave.", icon="📥")
 elif source == UPLOAD_SRC:
-    upload = st.file_uploader("Customer list", key="sampling_upload",
-                              help="CSV or Excel, one row per customer: an id column and the columns that "
-                                   "define the strata (business unit, region, tier...). Optionally the date each "
-                                   "customer was last surveyed.")
-    if upload is not None and state.get("sampling_upload_id") != upload.file_id:
-        state["sampling_upload_id"] = upload.file_id
-        try:
-            frame = read_list(upload.getvalue(), upload.name)
-        except CxInputError as exc:
-            state["sampling_upload_error"] = str(exc)
-        else:
-            state.pop("sampling_upload_error", None)
-            state["_sampling_list"] = (upload.name, frame)
-            sha = ui.workspace_store().put_file(upload.name, upload.getvalue())
-            ui.set_work("sampling_customer_file", {"sha": sha, "name": upload.name})
-    saved = ui.work("sampling_customer_file", None)
-    if "_sampling_list" not in state and saved:
-        stored = ui.workspace_store().get_file(saved.get("sha", ""))
-        if stored is not None:
-            with contextlib.suppress(CxInputError):
-                state["_sampling_list"] = (stored[0], read_list(stored[1], stored[0]))
-    if state.get("sampling_upload_error"):
-        st.error(state["sampling_upload_error"], icon="⚠️")
-    if "_sampling_list" not in state:
+    uploaded = ui.uploaded_table(
+        "sampling_upload", "Customer list", reader=read_list, work_name="sampling_customer_file",
+        help="CSV or Excel, one row per customer: an id column and the columns that define the strata (business "
+             "unit, region, tier...). Optionally the date each customer was last surveyed.")
+    if uploaded is None:
         st.info("Upload the list of customers you could survey, or use the demo customer base.", icon="📥")
         st.stop()
-    list_name, customers = state["_sampling_list"]
+    list_name, customers = uploaded
     st.caption(f"{list_name}: {fmt.count(len(customers))} customers, {customers.shape[1]} columns.")
 
 if customers is not None:

@@ -11,6 +11,7 @@ SHARED = ROOT.parent / "shared"
 REAL = SHARED / "data" / "real"
 REFERENCE = SHARED / "data" / "reference"
 SAMPLE = ROOT / "data" / "sample_survey.csv"
+APP = str(ROOT / "tests" / "app_entry.py")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # Tests see full error details (the app itself redacts them for users).
@@ -49,3 +50,27 @@ def workspace_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("workspaces") / "ws.sqlite"
     os.environ["CX_WORKBENCH_DB"] = str(path)
     yield path
+
+
+@pytest.fixture(autouse=True)
+def clear_caches():
+    """`st.cache_data` is shared by every AppTest of a run: each test starts and ends with it empty."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def open_app(page: str | None = None, timeout: float = 120, at=None):
+    """Run the app (AppTest) from its entry, then switch to ``pages/<page>.py``; no exception allowed."""
+    from streamlit.testing.v1 import AppTest
+
+    at = at or AppTest.from_file(APP, default_timeout=timeout)
+    at.run()
+    assert not at.exception, at.exception
+    if page:
+        at.switch_page(f"../pages/{page}.py")
+        at.run()
+        assert not at.exception, at.exception
+    return at

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import pytest
-import streamlit as st
-from conftest import ROOT
+from conftest import APP, open_app
 from streamlit.testing.v1 import AppTest
 
-APP = str(ROOT / "tests" / "app_entry.py")
 PAGES = ["overview", "data"]
 
 
-@pytest.fixture(autouse=True)
-def clear_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
 
 def run_app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    assert not at.exception, at.exception
-    if page:
-        at.switch_page(f"../pages/{page}.py")
-        at.run()
-        assert not at.exception, at.exception
-    return at
+    return open_app(page)
 
 
 @pytest.mark.parametrize("page", PAGES)

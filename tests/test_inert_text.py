@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import io
 
-import pytest
-import streamlit as st
-from conftest import ROOT
+from conftest import APP
 from hostile import CORPUS
 from streamlit.testing.v1 import AppTest
 
-APP = str(ROOT / "tests" / "app_entry.py")
 HOSTILE = '<script>alert(1)</script> <img src=x onerror=alert(2)> [click](http://evil.example) ![i](http://x/i.png)'
 
-
-@pytest.fixture(autouse=True)
-def clear_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 def hostile_survey() -> bytes:

@@ -4,24 +4,16 @@ fields and 5 Whys, close-the-loop draft."""
 from __future__ import annotations
 
 import pytest
-import streamlit as st
-from conftest import ROOT, SAMPLE
+from conftest import APP, SAMPLE
 from streamlit.testing.v1 import AppTest
 
 from cx import fmt
 from cx.analysis import load_survey
 from cx.nps import nps_summary
 
-APP = str(ROOT / "tests" / "app_entry.py")
 DOWNLOADS = {"PDF (one page)", "HTML", "Markdown", "XLSX (plan and tables)", "Message as text",
              "Message as Markdown", "Message as HTML", "Download 4 plans (zip)"}
 
-
-@pytest.fixture(autouse=True)
-def clear_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import streamlit as st
-from conftest import ROOT, SAMPLE
+from conftest import APP, ROOT, SAMPLE
 from streamlit.testing.v1 import AppTest
 
 from cx.clean import Survey, inspect_survey, prepare_survey
@@ -26,15 +26,8 @@ from cx.themes import (
     weighted_pareto,
 )
 
-APP = str(ROOT / "tests" / "app_entry.py")
 PAGE = "comments"
 
-
-@pytest.fixture(autouse=True)
-def clear_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 def run_app(page: str | None = PAGE, drill: dict | None = None) -> AppTest:

@@ -10,34 +10,17 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from browser import chromium_path
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, open_app
 from streamlit.testing.v1 import AppTest
 
 from cx import drivers as kda
 from cx.clean import inspect_survey, prepare_survey
 from cx.load import read_survey
 
-APP = str(ROOT / "tests" / "app_entry.py")
-
-
-@pytest.fixture(autouse=True)
-def clear_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
-
 
 def run_app(page: str | None = "drivers") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    assert not at.exception, at.exception
-    if page:
-        at.switch_page(f"../pages/{page}.py")
-        at.run()
-        assert not at.exception, at.exception
-    return at
+    return open_app(page)
 
 
 @cache

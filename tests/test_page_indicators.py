@@ -8,8 +8,7 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, open_app
 from streamlit.testing.v1 import AppTest
 
 from cx import fmt
@@ -17,16 +16,9 @@ from cx.clean import inspect_survey, prepare_survey
 from cx.indicators import SUPPORTED, validate_leading_indicators
 from cx.load import read_survey
 
-APP = str(ROOT / "tests" / "app_entry.py")
 METRICS = ROOT / "data" / "demo_operational_metrics.csv"
 INVOICE, SHIPPED, SLA = "First-time invoice accuracy", "Orders shipped complete", "Tickets resolved within SLA"
 
-
-@pytest.fixture(autouse=True)
-def clear_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +34,7 @@ def metrics() -> pd.DataFrame:
 
 
 def run_app(page: str | None = "indicators") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    assert not at.exception, at.exception
-    if page:
-        at.switch_page(f"../pages/{page}.py")
-        at.run()
-        assert not at.exception, at.exception
-    return at
+    return open_app(page)
 
 
 def validate(survey, metrics, **kwargs):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-import streamlit as st
-from conftest import ROOT, SAMPLE
+from conftest import APP, SAMPLE
 from streamlit.testing.v1 import AppTest
 
 from cx import fmt
@@ -25,7 +24,6 @@ from cx.story import (
 from cx.themes import code_comments, pareto_table, starter_codebook
 from cx.ui import escape_md
 
-APP = str(ROOT / "tests" / "app_entry.py")
 TITLES = ["Where do we stand?", "What moves loyalty?", "What do customers say?", "Why does it happen?",
           "What is it worth?", "What will we do?"]
 CANVASES = [{"id": "a1", "theme": "Billing errors", "scope": "Overall",
@@ -34,12 +32,6 @@ CANVASES = [{"id": "a1", "theme": "Billing errors", "scope": "Overall",
              "diamond": "invoice release check",
              "indicator": {"name": "% invoices right first time", "owner": "Finance ops", "due": "2027-01-31"}}]
 
-
-@pytest.fixture(autouse=True)
-def clear_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,7 @@ import subprocess
 import sys
 
 import pytest
-import streamlit as st
-from conftest import ROOT, SAMPLE
+from conftest import APP, ROOT, SAMPLE
 from streamlit.testing.v1 import AppTest
 
 from cx import fmt
@@ -26,15 +25,8 @@ from cx.revenue import (
 )
 from cx.ui import escape_md
 
-APP = str(ROOT / "tests" / "app_entry.py")
 BASE = {"Industrial Supplies": 4000, "Logistics": 3000, "Packaging": 2500, "Field Services": 2000}
 
-
-@pytest.fixture(autouse=True)
-def clear_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-import streamlit as st
-from conftest import ROOT
+from conftest import APP
 from streamlit.testing.v1 import AppTest
 
 from cx.rootcause import (
@@ -16,15 +14,6 @@ from cx.rootcause import (
     normalise,
     remove,
 )
-
-APP = str(ROOT / "tests" / "app_entry.py")
-
-
-@pytest.fixture(autouse=True)
-def clear_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 def open_page() -> AppTest:

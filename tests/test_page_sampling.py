@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import streamlit as st
-from conftest import ROOT, SAMPLE
+from conftest import APP, ROOT, SAMPLE, open_app
 from streamlit.testing.v1 import AppTest
 
 from cx import fmt
@@ -25,16 +24,9 @@ from cx.sampling import (
     with_last_wave,
 )
 
-APP = str(ROOT / "tests" / "app_entry.py")
 DEMO = ROOT / "data" / "demo_customer_base.csv"
 LOYALTY = "Likelihood to recommend"
 
-
-@pytest.fixture(autouse=True)
-def clear_caches():
-    st.cache_data.clear()
-    yield
-    st.cache_data.clear()
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +42,7 @@ def customers() -> pd.DataFrame:
 
 
 def run_app(page: str | None = "sampling") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.run()
-    assert not at.exception, at.exception
-    if page:
-        at.switch_page(f"../pages/{page}.py")
-        at.run()
-        assert not at.exception, at.exception
-    return at
+    return open_app(page)
 
 
 def metric(at: AppTest, label: str) -> str:
