@@ -400,13 +400,32 @@ def set_roles(new: Roles) -> None:
                                             spec.date_to, spec.core_growth, tuple(s for s in spec.icp if s[0] in keep))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _prepare_cached(token: str, roles: Roles, _ds: Dataset) -> Survey:
-    return prepare_survey(_ds.raw, roles, _ds.inspection)
+def _session_memo(slot: str, key, compute, keep: int = 2):
+    """Big objects (cleaned survey, filtered frame, coded comments) kept in this session's state.
+
+    `st.cache_data` would hand back a pickled copy on every rerun (a million rows each time) and
+    share them across sessions; here each session keeps its last few, used as they are.
+    """
+    memo = st.session_state.setdefault("_memo", {}).setdefault(slot, {})
+    if key in memo:
+        memo[key] = memo.pop(key)  # most recently used last
+        return memo[key]
+    value = compute()
+    memo[key] = value
+    while len(memo) > keep:
+        memo.pop(next(iter(memo)))
+    return value
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _with_stratum_weights(token: str, roles: Roles, spec: str, _base: Survey, ps: dict) -> Survey:
+def _prepare_cached(token: str, roles: Roles, ds: Dataset) -> Survey:
+    return _session_memo("survey", (token, roles), lambda: prepare_survey(ds.raw, roles, ds.inspection))
+
+
+def _with_stratum_weights(token: str, roles: Roles, spec: str, base: Survey, ps: dict) -> Survey:
+    return _session_memo("weighted", (token, roles, spec), lambda: _add_stratum_weights(roles, base, ps))
+
+
+def _add_stratum_weights(roles: Roles, _base: Survey, ps: dict) -> Survey:
     from cx.sampling import stratum_labels
 
     labels = stratum_labels(_base.frame, ps["strata"]).astype(object)
@@ -450,13 +469,8 @@ def view() -> View:
     s = survey()
     spec: FilterSpec = st.session_state.get("filter", FilterSpec())
     key = hashlib.blake2b(repr((dataset().token, s.roles, spec)).encode(), digest_size=12).hexdigest()
-    frame = _filtered(key, s, spec)
+    frame = _session_memo("view", key, lambda: apply_filter(s.frame, spec, s.roles.date), keep=4)
     return View(survey=s, frame=frame, spec=spec, key=key)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _filtered(key: str, _survey: Survey, spec: FilterSpec) -> pd.DataFrame:
-    return apply_filter(_survey.frame, spec, _survey.roles.date)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -517,11 +531,11 @@ def set_codebook(book: pd.DataFrame) -> None:
     set_work("codebook", book.astype(str).to_dict("records"))
 
 
-@st.cache_data(show_spinner="Coding comments…", max_entries=8)
-def _coded_cached(token: str, comments: str, book_key: str, _frame: pd.DataFrame, _book: pd.DataFrame):
+def _code(frame: pd.DataFrame, comments: str, book: pd.DataFrame):
     from cx.themes import code_comments
 
-    return code_comments(_frame[comments], _book)
+    with st.spinner("Coding comments…"):
+        return code_comments(frame[comments], book)
 
 
 def coded_key(v: View) -> str:
@@ -540,18 +554,60 @@ def coded(v: View):
         return None
     book = codebook()
     book_key = hashlib.blake2b(book.to_csv(index=False).encode(), digest_size=12).hexdigest()
-    full = _coded_cached(dataset().token, col, book_key, v.survey.frame, book)
+    full = _session_memo("coded", (dataset().token, v.survey.roles, book_key),
+                         lambda: _code(v.survey.frame, col, book))
     if len(v.frame) == len(v.survey.frame):
         return full
-    return _subset_cached(v.key, book_key, full, v)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _subset_cached(view_key: str, book_key: str, _full, _v: View):
-    return _full.subset(_v.survey.frame.index.isin(_v.frame.index))
+    return _session_memo("coded_view", (v.key, book_key),
+                         lambda: full.subset(v.survey.frame.index.isin(v.frame.index)), keep=4)
 
 
 # --- charts ------------------------------------------------------------------------------------
+
+
+def _fingerprint(value) -> str:
+    """A content hash of chart arguments (small tables, results, strings)."""
+    import pickle
+
+    try:
+        data = pickle.dumps(value, protocol=5)
+    except Exception:  # an argument pickle cannot take: fall back to its text
+        data = repr(value).encode()
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def chart(fn, *args, key: str, on_select: str | None = None, downloads: bool = True, **kwargs):
+    """Draw ``fn(*args, **kwargs)``, a chart function of `cx.charts`, building its spec once per arguments.
+
+    Building and serialising Altair charts is most of a page's rerun time; a filter change that does
+    not change a chart's data reuses its spec. Returns the selection state with ``on_select="rerun"``.
+    """
+    from cx.charts.export import chart_file_name
+
+    fingerprint = _fingerprint((fn.__module__, fn.__qualname__, args, sorted(kwargs.items())))
+
+    def build():
+        built = fn(*args, **kwargs)
+        return built.to_dict(validate=False), chart_file_name(built, key)
+
+    spec, name = _session_memo("charts", (key, fingerprint), build, keep=64)
+    return _draw_spec(spec, name, key, on_select, downloads)
+
+
+def _draw_spec(spec: dict, name: str, key: str, on_select: str | None, downloads: bool):
+    import copy
+
+    from cx.charts.export import chart_png, chart_svg
+
+    kwargs = {"on_select": on_select} if on_select else {}
+    state = st.vega_lite_chart(spec=copy.deepcopy(spec), width="stretch", theme=None, key=key, **kwargs)
+    if downloads:
+        with st.popover("Download chart", icon="⬇️"):  # pictures are rendered only when clicked
+            st.download_button("PNG", data=lambda: chart_png(spec), file_name=f"{name}.png", mime="image/png",
+                               key=f"{key}_png")
+            st.download_button("SVG", data=lambda: chart_svg(spec), file_name=f"{name}.svg", mime="image/svg+xml",
+                               key=f"{key}_svg")
+    return state
 
 
 def show_chart(chart, key: str, on_select: str | None = None, downloads: bool = True, file_name: str | None = None):
@@ -560,21 +616,12 @@ def show_chart(chart, key: str, on_select: str | None = None, downloads: bool = 
     Returns the selection state when ``on_select="rerun"``. The exported pictures carry the chart's
     title and base n, which `cx.charts.finish` puts in every spec.
     """
-    from cx.charts.export import chart_file_name, chart_png, chart_svg
+    from cx.charts.export import chart_file_name
 
-    kwargs = {"on_select": on_select} if on_select else {}
     # The spec was validated when the chart function's tests ran; skipping Altair's validation on every
     # rerun halves the cost of drawing (charts here carry small aggregated tables, inlined).
-    spec = chart.to_dict(validate=False)
-    state = st.vega_lite_chart(spec=spec, width="stretch", theme=None, key=key, **kwargs)
-    if downloads:
-        name = file_name or chart_file_name(chart, key)
-        with st.popover("Download chart", icon="⬇️"):  # pictures are rendered only when clicked
-            st.download_button("PNG", data=lambda: chart_png(chart.to_json()), file_name=f"{name}.png",
-                               mime="image/png", key=f"{key}_png")
-            st.download_button("SVG", data=lambda: chart_svg(chart.to_json()), file_name=f"{name}.svg",
-                               mime="image/svg+xml", key=f"{key}_svg")
-    return state
+    return _draw_spec(chart.to_dict(validate=False), file_name or chart_file_name(chart, key), key, on_select,
+                      downloads)
 
 
 # --- page frame --------------------------------------------------------------------------------

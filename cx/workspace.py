@@ -74,6 +74,7 @@ class WorkspaceStore:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA busy_timeout=30000")
+        db.execute("PRAGMA synchronous=NORMAL")  # WAL: safe against an app crash, no fsync per save
         return db
 
     # --- files ---------------------------------------------------------------------------------

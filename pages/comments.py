@@ -138,16 +138,16 @@ else:
     weighting = st.radio("Weight the themes by", weightings, key="comments_weighting", horizontal=True,
                          format_func=WEIGHT_LABELS.get, help=WEIGHT_HELP)
     pareto = cv.paretos[weighting]
-    pareto_state = ui.show_chart(
+    pareto_state = ui.chart(
         # n is the scope's non-empty comments (the chart's "of N" would say respondents, so it is left out)
-        pareto_chart(pareto, f"Pareto of comment themes, by {WEIGHT_LABELS[weighting].lower()}"),
+        pareto_chart, pareto, f"Pareto of comment themes, by {WEIGHT_LABELS[weighting].lower()}",
         key="comments_pareto", on_select="rerun")
     if weighting != "mentions":
         st.caption(f"Vital few by {WEIGHT_LABELS[weighting].lower()}: "
                    + (", ".join(ui.escape_md(t) for t in pareto.vital_few) or "none") + ".")
 
     with st.expander("How the vital few shift between weightings", expanded=len(weightings) > 1):
-        shift_state = ui.show_chart(vital_few_shift_chart(cv.shift), key="comments_shift", on_select="rerun")
+        shift_state = ui.chart(vital_few_shift_chart, cv.shift, key="comments_shift", on_select="rerun")
         st.dataframe(cv.shift.summary(), hide_index=True, width="stretch", key="comments_shift_table",
                      column_config={"weighting": "Weighting", "vital_few": "Vital few",
                                     "enters": "Enters (vs mentions)", "leaves": "Leaves (vs mentions)",

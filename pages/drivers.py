@@ -119,7 +119,7 @@ for warning in kda.analysis_warnings(analysis):
     st.warning(ui.escape_md(warning), icon="⚠️")
 st.info(kda.CAVEAT, icon="🧭")
 
-ui.show_chart(importance_bars(analysis), key="drivers_bars", on_select="rerun")
+ui.chart(importance_bars, analysis, key="drivers_bars", on_select="rerun")
 if analysis.has_intervals:
     st.caption("Whiskers: 95% bootstrap intervals. Drivers in the same group in the table below cannot be cleanly "
                "separated from each other.")
@@ -172,8 +172,8 @@ except CxInputError as exc:
     ui.show_input_error(exc)
     st.stop()
 perf_title = "Top-box share" if performance == "top_box" else "Performance (mean rating)"
-ui.show_chart(importance_performance_chart(matrix, n=analysis.n, total=analysis.n_total,
-                                           performance_title=perf_title), key="drivers_matrix", on_select="rerun")
+ui.chart(importance_performance_chart, matrix, n=analysis.n, total=analysis.n_total, performance_title=perf_title,
+         key="drivers_matrix", on_select="rerun")
 st.caption("Click a driver on any chart, or choose it below, to read the comments of the respondents who rated it "
            "low.")
 
@@ -240,7 +240,7 @@ else:
     except CxInputError as exc:
         ui.show_input_error(exc)
         st.stop()
-    ui.show_chart(segment_importance_chart(by_segment), key="drivers_segments", on_select="rerun")
+    ui.chart(segment_importance_chart, by_segment, key="drivers_segments", on_select="rerun")
     for res in by_segment.results:
         if res.pooled:
             st.caption(ui.escape_md(f"{res.value}: {res.reason}"))

@@ -174,12 +174,12 @@ level = st.radio("Correlate", list(LEVELS), key="indicators_level", format_func=
                  help="Each respondent's own account: the account's metric against its 0–10 answer (decides the "
                       "verdict). All customers per period: the average metric against the NPS of the period; with "
                       "few periods its intervals are wide and a shared trend can fake a correlation.")
-ui.show_chart(lag_chart(result, level=level), key="indicators_lag_chart")
+ui.chart(lag_chart, result, level=level, key="indicators_lag_chart")
 
 st.subheader("A metric against NPS over time")
 choice("indicators_metric", result.metrics, result.metrics[0])
 metric = st.selectbox("Metric", result.metrics, key="indicators_metric")
-ui.show_chart(metric_vs_nps_chart(result, metric), key="indicators_trend_chart")
+ui.chart(metric_vs_nps_chart, result, metric, key="indicators_trend_chart")
 st.markdown(ui.escape_md(f"{metric}: {result.verdict(metric).text}."))
 with st.expander("Method"):
     st.text("Lag k pairs the metric of customer i in period t - k with customer i's 0-10 answer in period t.\n"

@@ -39,15 +39,15 @@ if weighted:
     base += f"; weighted by {r.weight}, effective sample size {fmt.count(weighted.effective_n)} (Kish)"
 st.caption(base + ".")
 
-ui.show_chart(distribution_chart(ui.cached(score_distribution, v, r.loyalty), overall.n, v.total),
-              key="overview_distribution")
+ui.chart(distribution_chart, ui.cached(score_distribution, v, r.loyalty), overall.n, v.total,
+         key="overview_distribution")
 
 if r.segments:
     st.subheader("NPS by segment", help=f"Each segment is tested against all other respondents. Segments with "
                  f"fewer than {MIN_BASE} respondents are greyed: their score is too uncertain to read.")
     segment = st.selectbox("Segment", list(r.segments), key="overview_segment")
     table = ui.cached(nps_by_segment, v, r.loyalty, segment, r.weight)
-    ui.show_chart(segment_chart(table, segment, headline.score, overall.n, v.total), key="overview_segment_chart")
+    ui.chart(segment_chart, table, segment, headline.score, overall.n, v.total, key="overview_segment_chart")
     small = table[table["small_base"]]
     if len(small):
         st.warning(f"{len(small)} value(s) of {segment} have fewer than {MIN_BASE} respondents "
@@ -79,7 +79,7 @@ else:
     kwargs = {"wave": mode[6:]} if mode.startswith("wave: ") else {"date": r.date, "period": mode}
     if split == "(none)":
         trend = ui.cached(nps_trend, v, r.loyalty, weight=r.weight, **kwargs)
-        ui.show_chart(trend_chart(trend, overall.n, v.total), key="overview_trend_chart")
+        ui.chart(trend_chart, trend, overall.n, v.total, key="overview_trend_chart")
         sig = trend[trend["significant_change"]]
         if len(sig):
             st.markdown("**Significant changes:** " + "; ".join(
@@ -88,7 +88,7 @@ else:
             st.markdown("No change between consecutive periods is statistically significant.")
     else:
         trend = ui.cached(nps_trend_by_segment, v, r.loyalty, split, weight=r.weight, **kwargs)
-        ui.show_chart(trend_chart(trend, overall.n, v.total, segment=split), key="overview_trend_split_chart")
+        ui.chart(trend_chart, trend, overall.n, v.total, segment=split, key="overview_trend_split_chart")
     with st.expander("Trend table"):
         st.dataframe(trend, hide_index=True, width="stretch")
 st.caption("Method: " + METHOD_NOTE)

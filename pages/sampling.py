@@ -249,7 +249,7 @@ st.markdown(ui.escape_md(
     f"finite-population correction (Cochran 1977): n = n0 / (1 + (n0 − 1) / N) = {size.n:,.1f} with "
     f"N = {population:,}, so {size.completes:,} completes."))
 
-ui.show_chart(allocation_chart(alloc), key="sampling_allocation_chart")
+ui.chart(allocation_chart, alloc, key="sampling_allocation_chart")
 if alloc.short_strata:
     st.warning(ui.escape_md(f"{len(alloc.short_strata)} stratum(s) cannot yield their completes at {rate:g}% "
                             f"response, even inviting everyone: {', '.join(alloc.short_strata[:6])}. Expect "
@@ -346,7 +346,7 @@ except CxInputError as exc:
     st.stop()
 unweighted = ui.cached(nps_summary, v, r.loyalty)
 
-ui.show_chart(mix_chart(rep), key="sampling_mix_chart")
+ui.chart(mix_chart, rep, key="sampling_mix_chart")
 p_text = "p < 0.001" if rep.p_value < 0.001 else f"p = {rep.p_value:.3f}"
 over, under = rep.largest_gaps()
 if rep.dof == 0:
