@@ -34,14 +34,16 @@ APP_LOAD = """
 import resource, sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
-t = time.perf_counter()
+t0 = time.perf_counter()
 from cx.load import read_survey
 from cx.clean import inspect_survey, prepare_survey
+imports = time.perf_counter() - t0
+t = time.perf_counter()
 data = Path({path!r}).read_bytes()
 raw = read_survey(data, "survey.csv")
 survey = prepare_survey(raw, inspection=inspect_survey(raw))
 print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-      int(survey.frame.memory_usage(deep=True).sum()))
+      int(survey.frame.memory_usage(deep=True).sum()), imports)
 """
 
 PANDAS_MINIMAL = """
@@ -57,7 +59,8 @@ drivers = [c for c in df.columns if c not in ("Respondent ID", "Response date", 
                                               "Account tier", "Annual revenue", "Comment")]
 corr = df[drivers].corr()
 themes = {{t: df["Comment"].str.contains(t, case=False, na=False).sum() for t in
-          ["invoice", "deliver", "support", "paperwork", "quality", "price", "account manager", "portal"]}}
+          ["invoice|billing|credit note", "deliver|late|tracking", "support|ticket", "paperwork|approval",
+           "quality|defect", "price|expensive", "account manager", "portal|logging"]}}
 print(time.perf_counter() - t)
 """
 
@@ -105,21 +108,26 @@ def main() -> None:
     size_mb = Path(path).stat().st_size / 1e6
     bare = [run(BARE.format(path=path)) for _ in range(REPEAT)]
     load = [run(APP_LOAD.format(path=path, root=str(ROOT))) for _ in range(REPEAT)]
-    analyze = [timed_command([PY, "-m", "cx", "analyze", path]) for _ in range(REPEAT)]
+    book = str(ROOT / "bench" / "codebook_8.csv")  # the 8 themes of the minimal script's str.contains
+    analyze = [timed_command([PY, "-m", "cx", "analyze", path, "--codebook", book]) for _ in range(REPEAT)]
     minimal = [run(PANDAS_MINIMAL.format(path=path))[0] for _ in range(REPEAT)]
     overview = [run(OVERVIEW.format(path=path, root=str(ROOT)))[0] for _ in range(REPEAT)]
-    out = json.loads(subprocess.run([PY, "-m", "cx", "analyze", path], capture_output=True, text=True, cwd=ROOT,
-                                    check=True).stdout)
+    out = json.loads(subprocess.run([PY, "-m", "cx", "analyze", path, "--codebook", book], capture_output=True,
+                                    text=True, cwd=ROOT, check=True).stdout)
     b, l_ = median([x[0] for x in bare]), median([x[0] for x in load])
     a, m = median(analyze), median(minimal)
     rows = [
         ("Bare pyarrow parse of the CSV", f"{b:.2f} s", "reference"),
-        ("App's full load (read, detect, infer roles, clean)", f"{l_:.2f} s", f"{l_ / b:.2f}× bare (goal < 1.5×)"),
+        ("App's full load (read file, detect format, infer roles, clean), as on upload", f"{l_:.2f} s",
+         f"{l_ / b:.2f}× bare (goal < 1.5×)"),
+        ("Imports the load needs (pandas, numpy; once per process, before any upload)",
+         f"{median([x[3] for x in load]):.2f} s", ""),
         ("Peak memory of the full load", f"{median([x[1] for x in load]) / 1e6:,.0f} MB",
          f"{median([x[1] for x in load]) / median([x[2] for x in load]):.2f}× the cleaned frame "
          f"({median([x[2] for x in load]) / 1e6:,.0f} MB); bare parse peak {median([x[1] for x in bare]) / 1e6:,.0f} MB "
          f"for a {median([x[2] for x in bare]) / 1e6:,.0f} MB table"),
-        ("`python -m cx analyze` (NPS, segments, trend, 12-driver Shapley, themes, revenue), whole process",
+        ("`python -m cx analyze` (NPS, segments, trend, 12-driver Shapley, 8-theme Pareto, revenue), whole process "
+         "with imports",
          f"{a:.2f} s", f"{a / b:.2f}× bare parse (goal < 2.5×)"),
         ("Minimal pandas script (read_csv, groupby NPS, correlations, str.contains per theme)", f"{m:.2f} s",
          f"ours is {m / a:.2f}× as fast" if a < m else f"ours is slower ({a / m:.2f}×)"),

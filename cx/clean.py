@@ -254,7 +254,7 @@ def prepare_survey(raw: RawSurvey, roles: Roles | None = None, inspection: Inspe
     """
     inspection = inspection or inspect_survey(raw)
     roles = roles or inspection.roles
-    frame = raw.frame.copy(deep=False)
+    frame = _Columns(raw.frame)
     for col in roles.columns():
         if col not in frame.columns:
             raise CxInputError(f'There is no column "{col}" in {raw.source}. Choose one of its columns.')
@@ -302,11 +302,24 @@ def prepare_survey(raw: RawSurvey, roles: Roles | None = None, inspection: Inspe
         frame[col] = segment_values(frame[col])
     if roles.comments:
         frame[roles.comments] = text_values(frame[roles.comments])
+    frame = frame.to_frame()
     rows_with_loyalty = int(frame[roles.loyalty].notna().sum()) if roles.loyalty else None
     report = ValidationReport(rows_read=len(frame), rows_with_loyalty=rows_with_loyalty, checks=tuple(checks),
                               notes=raw.notes, problems=tuple(problems))
     return Survey(frame=frame, roles=roles, scales=scales, report=report, source=raw.source,
                   profiles=inspection.profiles)
+
+
+class _Columns(dict):
+    """Columns by name, replaced one by one, assembled into a frame once (no copy per assignment)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        super().__init__(frame.items())
+        self.index = frame.index
+        self.columns = frame.columns
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(dict(self), index=self.index, copy=False)
 
 
 def _with_role(check: ColumnCheck, role: str) -> ColumnCheck:

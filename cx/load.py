@@ -464,7 +464,10 @@ def _read_text(data: bytes, name: str, report: Progress) -> RawSurvey:
                 f"{name}: {len(skipped):,} of {table.num_rows + len(skipped):,} rows do not have the {width} "
                 "fields of the header. Check the delimiter and quotes (export again as standard CSV) and retry."
             )
-    _check_unclosed_quote(table, display, delimiter, width, name)
+    # Values spanning lines exist only when the file has more line breaks than rows; only then can a
+    # quote left open have swallowed the lines after it.
+    if utf8.count(b"\n") > table.num_rows + len(skipped) + header.header_rows:
+        _check_unclosed_quote(table, display, delimiter, width, name)
     frame = table.to_pandas(split_blocks=True, self_destruct=True, date_as_object=False)
     frame.columns = display
     frame = _drop_blank_columns(frame, notes)

@@ -56,7 +56,8 @@ BAD_FILES = {
     "bomb.xlsx": (xlsx_bomb, "decompression bomb"),
     "no_loyalty.csv": (lambda: b"id,colour,size\n1,red,L\n2,blue,M\n3,red,S\n", "No 0\u201310"),
     "text_in_loyalty.csv": (lambda: b"id,Likelihood to recommend\n1,great\n2,ok\n3,bad\n", "No 0\u201310"),
-    "unbalanced_quotes.csv": (lambda: (GOOD_HEADER + '1,10,5,"never closed\n' + GOOD_ROWS).encode(), "quote"),
+    "unbalanced_quotes.csv": (lambda: (GOOD_HEADER + '1,10,5,"two\nlines"\n2,9,4,"never closed\n'
+                                       + GOOD_ROWS).encode(), "quote"),
     "fake.parquet": (lambda: b"PAR1 not really parquet", "Parquet"),
 }
 

@@ -75,7 +75,11 @@ CORPUS: dict[str, tuple] = {
     "only_na_answers.csv": (lambda: ("id,Likelihood to recommend,Billing\n" + "".join(f"{i},N/A,N/A\n"
                                                                                        for i in range(30))).encode(),
                             ("error", "No 0\u201310")),
-    "unbalanced_quotes.csv": (lambda: (GOOD_HEADER + '1,10,5,"never closed\n' + GOOD_ROWS).encode(), ("error", "quote")),
+    # a quote left open swallows the lines after it: refused, rather than losing rows
+    "unbalanced_quotes.csv": (lambda: (GOOD_HEADER + '1,10,5,"never closed\n' + GOOD_ROWS).encode(),
+                              ("error", "quote")),
+    "unbalanced_quotes_multiline.csv": (lambda: (GOOD_HEADER + '1,10,5,"two\nlines"\n2,9,4,"never closed\n'
+                                                 + GOOD_ROWS).encode(), ("error", "quote")),
     "single_column.csv": (lambda: ("Likelihood to recommend\n" + "".join(f"{i % 11}\n" for i in range(30))).encode(),
                           ("ok", lambda s: _n(s) == 30)),
     "out_of_range_loyalty.csv": (lambda: ("id,Likelihood to recommend\n" + "".join(

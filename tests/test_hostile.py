@@ -43,7 +43,7 @@ def _limited():
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("name", ["xlsx_bomb.xlsx", "declared_2gb.xlsx", "huge_field.csv", "five_thousand_columns.csv",
-                                  "garbage_bytes.csv", "unbalanced_quotes.csv"])
+                                  "garbage_bytes.csv", "unbalanced_quotes_multiline.csv"])
 def test_cli_bounded_memory_and_clean_exit(tmp_path, name):
     make, (kind, _) = CORPUS[name]
     path = tmp_path / name
