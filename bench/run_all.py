@@ -54,7 +54,7 @@ def main() -> None:
         out = subprocess.run([sys.executable, str(ROOT / "bench" / script)], cwd=ROOT, capture_output=True, text=True)
         took = time.perf_counter() - t
         body = out.stdout.strip() if out.returncode == 0 else f"failed ({out.returncode}):\n\n```\n{out.stderr[-2000:]}\n```"
-        if out.returncode == 0 and not body.lstrip().startswith("|") and "|" not in body.splitlines()[0]:
+        if out.returncode == 0 and not any(line.startswith("| ") for line in body.splitlines()):
             body = f"```\n{body}\n```"
         parts.append(f"## {title}\n\n{body}\n\n_({script}, {took:.0f} s)_\n")
     (ROOT / "BENCHMARKS.md").write_text("\n".join(parts))
