@@ -93,8 +93,16 @@ def analyze(survey: Survey, options: AnalyzeOptions | None = None) -> dict:
         warnings.append("No 0–10 likelihood-to-recommend column was found, so there is no NPS. "
                         "Name it with --loyalty COL.")
     explicit = bool(options.drivers or options.outcome or options.method)
-    out["drivers"] = _section(driver_section, survey, options, warnings, strict=explicit)
-    out["themes"] = _section(theme_section, survey, options, warnings, strict=bool(options.comments or options.codebook))
+    # Themes (regex over the comments) and drivers (matrix work) both release the GIL: run them side by side.
+    from concurrent.futures import ThreadPoolExecutor
+
+    theme_warnings: list[str] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        themes = pool.submit(_section, theme_section, survey, options, theme_warnings,
+                             strict=bool(options.comments or options.codebook))
+        out["drivers"] = _section(driver_section, survey, options, warnings, strict=explicit)
+        out["themes"] = themes.result()
+    warnings.extend(theme_warnings)
     if roles.revenue and has_loyalty:
         out["revenue"] = _section(revenue_section, survey, options, warnings, strict=bool(options.revenue))
         if out["revenue"] is not None:
