@@ -77,6 +77,14 @@ def analyze(survey: Survey, options: AnalyzeOptions | None = None) -> dict:
         "revenue": None,
         "warnings": warnings,
     }
+    # Comment themes (regex passes over the text, which release the GIL) are coded in a second thread
+    # while the scores and the driver model are computed here.
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    theme_warnings: list[str] = []
+    themes = pool.submit(_section, theme_section, survey, options, theme_warnings,
+                         strict=bool(options.comments or options.codebook))
     has_loyalty = bool(roles.loyalty) and bool(np.isfinite(frame[roles.loyalty].to_numpy(dtype="float64",
                                                                                          na_value=np.nan)).any())
     if has_loyalty:
@@ -93,15 +101,11 @@ def analyze(survey: Survey, options: AnalyzeOptions | None = None) -> dict:
         warnings.append("No 0–10 likelihood-to-recommend column was found, so there is no NPS. "
                         "Name it with --loyalty COL.")
     explicit = bool(options.drivers or options.outcome or options.method)
-    # Themes (regex over the comments) and drivers (matrix work) both release the GIL: run them side by side.
-    from concurrent.futures import ThreadPoolExecutor
-
-    theme_warnings: list[str] = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        themes = pool.submit(_section, theme_section, survey, options, theme_warnings,
-                             strict=bool(options.comments or options.codebook))
+    try:
         out["drivers"] = _section(driver_section, survey, options, warnings, strict=explicit)
         out["themes"] = themes.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     warnings.extend(theme_warnings)
     if roles.revenue and has_loyalty:
         out["revenue"] = _section(revenue_section, survey, options, warnings, strict=bool(options.revenue))
