@@ -314,6 +314,27 @@ def breadcrumb(keys: tuple[str, ...] = ("driver", "theme")) -> None:
         st.rerun()
 
 
+def keep_choice(key: str, options: list, default):
+    """A saved single choice (see `keep`) that is still one of the options, else the default; returns it."""
+    keep(key, default)
+    if st.session_state[key] not in options:
+        st.session_state[key] = default if default in options or not options else options[0]
+    return st.session_state[key]
+
+
+def keep_choices(key: str, options: list, default: list) -> list:
+    """A saved multiselect value (see `keep`) restricted to the options that still exist; returns it."""
+    keep(key, list(default))
+    current = st.session_state[key]
+    fallback = [c for c in default if c in options]
+    if not isinstance(current, list):
+        st.session_state[key] = fallback
+    else:
+        kept = [c for c in current if c in options]
+        st.session_state[key] = kept if kept or not current else fallback
+    return st.session_state[key]
+
+
 def work(name: str, default=None):
     """A piece of the user's work (5 Whys, plan fields, codebook...), saved with the workspace."""
     return st.session_state["work"].setdefault(name, default)
@@ -718,7 +739,7 @@ def sidebar_filter() -> None:
         token = dataset().token
         for col in r.segments:
             options = _segment_options(token, r, col, frame)
-            _keep_options(f"flt_seg_{col}", options)
+            keep_choices(f"flt_seg_{col}", options, [])
             chosen[col] = st.multiselect(col, options, key=f"flt_seg_{col}", placeholder="All")
         date_from = date_to = None
         if r.date and frame[r.date].notna().any():
@@ -741,20 +762,13 @@ def sidebar_filter() -> None:
             with st.expander("Define core-growth customers", expanded=bool(core)):
                 for col in r.segments:
                     options = _segment_options(token, r, col, frame)
-                    _keep_options(f"flt_icp_{col}", options)
+                    keep_choices(f"flt_icp_{col}", options, [])
                     icp[col] = st.multiselect(f"{col} (core-growth)", options, key=f"flt_icp_{col}",
                                               placeholder="Any")
         spec = FilterSpec.build(chosen, date_from, date_to, core, icp)
         st.session_state["filter"] = spec
         if spec.is_active:
             st.caption(f"Active: {spec.describe()}")
-
-
-def _keep_options(key: str, options: list[str]) -> None:
-    """A saved multiselect value, restricted to the options that still exist."""
-    current = keep(key, [])
-    if not isinstance(current, list) or any(v not in options for v in current):
-        st.session_state[key] = [v for v in (current or []) if v in options]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

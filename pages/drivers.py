@@ -26,19 +26,14 @@ if not driver_outcome(r):
 ui.breadcrumb(("driver",))
 
 
-def keep_choice(key: str, options: list, default):
-    """A saved choice, reset to the default when the data no longer offers it."""
-    if ui.keep(key, default) not in options:
-        st.session_state[key] = default
-
 
 # ─── controls ───────────────────────────────────────────────────────────────────────────────────
 all_drivers = [d for d in r.drivers if d in v.frame.columns]
 outcomes = kda.outcome_options(v.frame, r.loyalty, r.outcome,
                                exclude=[*r.drivers, r.weight, r.customer_id])
-keep_choice("drivers_outcome", outcomes, driver_outcome(r))
-keep_choice("drivers_method", list(kda.METHODS), kda.default_method(len(all_drivers)))
-keep_choice("drivers_missing", list(kda.MISSING), "listwise")
+ui.keep_choice("drivers_outcome", outcomes, driver_outcome(r))
+ui.keep_choice("drivers_method", list(kda.METHODS), kda.default_method(len(all_drivers)))
+ui.keep_choice("drivers_missing", list(kda.MISSING), "listwise")
 ui.keep("drivers_bootstrap", True)
 saved = ui.keep("drivers_subset", list(all_drivers))
 if not isinstance(saved, list) or not set(saved) <= set(all_drivers) or not saved:
@@ -187,7 +182,7 @@ for chart_key in CHARTS:
     clicks[chart_key] = clicked
 fix_first = [d for d, q in zip(matrix["driver"], matrix["quadrant"]) if q == "Fix first"]
 default_pick = ui.drill().get("driver") or (fix_first or list(analysis.drivers))[0]
-keep_choice("drivers_pick", list(analysis.drivers),
+ui.keep_choice("drivers_pick", list(analysis.drivers),
             default_pick if default_pick in analysis.drivers else analysis.drivers[0])
 d1, d2 = st.columns([2, 1])
 pick = d1.selectbox("Driver to drill into", list(analysis.drivers), key="drivers_pick",
@@ -233,7 +228,7 @@ if not r.segments:
     st.info("Map segment columns (business unit, region, tier) on the Data page to compare drivers by segment.",
             icon="🧭")
 else:
-    keep_choice("drivers_segment", list(r.segments), r.segments[0])
+    ui.keep_choice("drivers_segment", list(r.segments), r.segments[0])
     segment = st.selectbox("Segment", list(r.segments), key="drivers_segment")
     try:
         by_segment = ui.cached(kda.drivers_by_segment, v, drivers, outcome, segment, method, **options)

@@ -32,12 +32,6 @@ r = v.roles
 state = st.session_state
 
 
-def choice(key: str, options: list, default):
-    """A saved widget value, reset to the default when it is no longer one of the options."""
-    ui.keep(key, default)
-    if state[key] not in options:
-        state[key] = default if default in options else options[0]
-
 
 def read_metrics(data: bytes, name: str) -> pd.DataFrame:
     return read_survey(data, name).frame
@@ -47,7 +41,7 @@ def read_metrics(data: bytes, name: str) -> pd.DataFrame:
 
 st.subheader("Operational metrics", help="Per customer (account) and period: e.g. % invoices right first time, "
              "% orders shipped complete. They are joined to the survey by customer id and period.")
-choice("indicators_source", [DEMO_SRC, UPLOAD_SRC], DEMO_SRC)
+ui.keep_choice("indicators_source", [DEMO_SRC, UPLOAD_SRC], DEMO_SRC)
 source = st.radio("Where the metrics come from", [DEMO_SRC, UPLOAD_SRC], key="indicators_source", horizontal=True)
 if source == DEMO_SRC:
     if "_indicators_demo" not in state:
@@ -81,19 +75,19 @@ if ui.work("indicators_columns_for", None) != file_id:
         ui.keep(key)
         state[key] = None
 c1, c2, c3 = st.columns(3)
-choice("indicators_id_col", columns, layout.id_col or columns[0])
+ui.keep_choice("indicators_id_col", columns, layout.id_col or columns[0])
 id_col = c1.selectbox("Customer id column", columns, key="indicators_id_col",
                       help=f"Matched to the survey's {r.customer_id} (ids compared as text).")
 period_options = [c for c in columns if c != id_col] or columns
-choice("indicators_period_col", period_options, layout.period_col or period_options[0])
+ui.keep_choice("indicators_period_col", period_options, layout.period_col or period_options[0])
 period_col = c2.selectbox("Period column", period_options, key="indicators_period_col",
                           help="Dates, months (2026-01) or quarters (2026-Q1).")
-choice("indicators_period", list(PERIODS), "quarter" if layout.period_col and
+ui.keep_choice("indicators_period", list(PERIODS), "quarter" if layout.period_col and
        "quarter" in layout.period_col.lower() else "month")
 period = c3.radio("Join by", list(PERIODS), key="indicators_period", format_func=PERIODS.get, horizontal=True,
                   help="A response dated 2026-02-15 meets the metrics of 2026-02 (month) or 2026-Q1 (quarter); "
                        "monthly metrics are averaged per customer into quarters.")
-choice("indicators_format", [WIDE, LONG], LONG if layout.long else WIDE)
+ui.keep_choice("indicators_format", [WIDE, LONG], LONG if layout.long else WIDE)
 shape = st.radio("Layout", [WIDE, LONG], key="indicators_format", horizontal=True)
 rest = [c for c in columns if c not in (id_col, period_col)]
 kwargs = {}
@@ -114,10 +108,10 @@ else:
                    icon="⚠️")
         st.stop()
     l1, l2 = st.columns(2)
-    choice("indicators_name_col", rest, layout.metric_col or rest[0])
+    ui.keep_choice("indicators_name_col", rest, layout.metric_col or rest[0])
     kwargs["metric_col"] = l1.selectbox("Metric-name column", rest, key="indicators_name_col")
     value_options = [c for c in rest if c != kwargs["metric_col"]]
-    choice("indicators_value_col", value_options, layout.value_col or value_options[0])
+    ui.keep_choice("indicators_value_col", value_options, layout.value_col or value_options[0])
     kwargs["value_col"] = l2.selectbox("Value column", value_options, key="indicators_value_col")
 
 focus = indicators_from_root_causes(ui.work("root_causes", []))
@@ -169,7 +163,7 @@ st.dataframe(result.to_frame(), hide_index=True, width="stretch", column_config=
 st.subheader("Correlation with loyalty by lag",
              help="Each point is a correlation with its 95% interval (Fisher z). Green: the interval excludes 0. "
                   "Lag 1 = the metric one period before the survey.")
-choice("indicators_level", list(LEVELS), "respondent")
+ui.keep_choice("indicators_level", list(LEVELS), "respondent")
 level = st.radio("Correlate", list(LEVELS), key="indicators_level", format_func=LEVELS.get, horizontal=True,
                  help="Each respondent's own account: the account's metric against its 0–10 answer (decides the "
                       "verdict). All customers per period: the average metric against the NPS of the period; with "
@@ -177,7 +171,7 @@ level = st.radio("Correlate", list(LEVELS), key="indicators_level", format_func=
 ui.chart(lag_chart, result, level=level, key="indicators_lag_chart")
 
 st.subheader("A metric against NPS over time")
-choice("indicators_metric", result.metrics, result.metrics[0])
+ui.keep_choice("indicators_metric", result.metrics, result.metrics[0])
 metric = st.selectbox("Metric", result.metrics, key="indicators_metric")
 ui.chart(metric_vs_nps_chart, result, metric, key="indicators_trend_chart")
 st.markdown(ui.escape_md(f"{metric}: {result.verdict(metric).text}."))

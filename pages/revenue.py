@@ -39,12 +39,6 @@ PAGES = Path(__file__).resolve().parent
 SAME = "(same for every customer)"
 
 
-def keep_choice(key: str, options: list, default):
-    """A saved choice that is still one of the options (else the default)."""
-    ui.keep(key, default)
-    if st.session_state[key] not in options:
-        st.session_state[key] = default
-
 
 def money_column(label: str, currency: str, **kwargs):
     return st.column_config.NumberColumn(label, format=f"{currency}%,.0f", **kwargs)
@@ -74,7 +68,7 @@ with st.expander("Assumptions: revenue, currency, lifetime value, whole customer
                                        "below). Revenue at risk then measures how many customers are detractors, "
                                        "priced at this average.")
         seg_options = [SAME, *r.segments]
-        keep_choice("revenue_avg_segment", seg_options, SAME)
+        ui.keep_choice("revenue_avg_segment", seg_options, SAME)
         avg_segment = b2.selectbox("Vary it by segment", seg_options, key="revenue_avg_segment",
                                    help="Give a different average for some segment values; the others use the "
                                         "overall average.")
@@ -132,7 +126,7 @@ with st.expander("Assumptions: revenue, currency, lifetime value, whole customer
                      help="Scale each segment value's respondents up to its number of customers, so the money is "
                           "for every customer, not only those who answered. Assumes the respondents of each value "
                           "represent it."):
-            keep_choice("revenue_base_segment", list(r.segments), r.segments[0])
+            ui.keep_choice("revenue_base_segment", list(r.segments), r.segments[0])
             base_segment = st.selectbox("Number of customers per", list(r.segments), key="revenue_base_segment")
             saved_all = ui.work("revenue_base_size", {})
             saved = saved_all.get(base_segment, {})
@@ -220,7 +214,7 @@ st.subheader("Where the value at risk sits")
 if quick:
     lifetime = False
 else:
-    keep_choice("revenue_measure", ["Annual revenue", "Lifetime value"], "Annual revenue")
+    ui.keep_choice("revenue_measure", ["Annual revenue", "Lifetime value"], "Annual revenue")
     lifetime = st.radio("Measure", ["Annual revenue", "Lifetime value"], key="revenue_measure",
                         horizontal=True) == "Lifetime value"
 t_seg, t_theme, t_driver = st.tabs(["By segment", "By comment theme", "By key driver"])
@@ -230,7 +224,7 @@ with t_seg:
         st.info("Map segment columns (business unit, region, tier) on the Data page to see where the value at "
                 "risk sits.", icon="🧭")
     else:
-        keep_choice("revenue_segment", list(r.segments), r.segments[0])
+        ui.keep_choice("revenue_segment", list(r.segments), r.segments[0])
         seg = st.selectbox("Segment", list(r.segments), key="revenue_segment")
         table = ui.cached(value_by_segment, v, r.loyalty, basis, seg, assumptions)
         measure = "value_at_risk" if lifetime else "detractor_revenue"
@@ -282,7 +276,7 @@ with t_theme:
                                                                   else "Value at risk (this year)", currency)})
         if (PAGES / "comments.py").exists():
             themes = list(table["theme"])
-            keep_choice("revenue_theme_pick", themes, themes[0])
+            ui.keep_choice("revenue_theme_pick", themes, themes[0])
             d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
             theme = d1.selectbox("Read the comments of a theme", themes, key="revenue_theme_pick",
                                  help="Click a bar or pick a theme here.")
@@ -341,7 +335,7 @@ def what_ifs() -> None:
         ui.keep("revenue_convert_share", 10)
         share = w1.slider("Share of detractors converted", 0, 100, step=1, key="revenue_convert_share",
                           format="%d%%", help="Never more than the detractors the survey has: 100% converts them all.")
-        keep_choice("revenue_convert_to", ["passives", "promoters"], "passives")
+        ui.keep_choice("revenue_convert_to", ["passives", "promoters"], "passives")
         to = w1.radio("They become", ["passives", "promoters"], key="revenue_convert_to", horizontal=True)
         conversion = convert_detractors(clv, share / 100, to)
         if share:
@@ -376,7 +370,7 @@ def what_ifs() -> None:
     else:
         drivers = list(r.drivers)
         ranked = list(driver_table["driver"]) if len(driver_table) else drivers
-        keep_choice("revenue_driver", drivers, ranked[0])
+        ui.keep_choice("revenue_driver", drivers, ranked[0])
         came = ui.drill().get("driver")
         if came in drivers and came != st.session_state.get("revenue_drill_seen"):
             st.session_state["revenue_drill_seen"] = came
@@ -384,7 +378,7 @@ def what_ifs() -> None:
         w1, w2 = st.columns([2, 3])
         driver = w1.selectbox("Driver", drivers, key="revenue_driver",
                               help="Click a bar of the chart by key driver, or pick one here.")
-        keep_choice("revenue_driver_to", ["passives", "promoters"], "passives")
+        ui.keep_choice("revenue_driver_to", ["passives", "promoters"], "passives")
         driver_to = w1.radio("Detractors who move become", ["passives", "promoters"], key="revenue_driver_to",
                              horizontal=True)
         try:

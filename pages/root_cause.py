@@ -31,15 +31,11 @@ entries = [normalise(e) for e in ui.work("root_causes", [])]
 scope_cols = list(r.segments)
 s1, s2 = st.columns(2)
 if scope_cols:
-    ui.keep("rc_scope_col", scope_cols[0])
-    if st.session_state["rc_scope_col"] not in scope_cols:
-        st.session_state["rc_scope_col"] = scope_cols[0]
+    ui.keep_choice("rc_scope_col", scope_cols, scope_cols[0])
     scope_col = s1.selectbox("Plans per", scope_cols, key="rc_scope_col",
                              help="Usually the business unit: each unit gets its own single-page plan.")
     values = sorted(v.frame[scope_col].dropna().astype(str).unique().tolist())
-    ui.keep("rc_scope", OVERALL)
-    if st.session_state["rc_scope"] not in [OVERALL, *values]:
-        st.session_state["rc_scope"] = OVERALL
+    ui.keep_choice("rc_scope", [OVERALL, *values], OVERALL)
     scope = s2.selectbox("Scope", [OVERALL, *values], key="rc_scope")
 else:
     scope_col, scope = None, OVERALL

@@ -38,22 +38,6 @@ r = v.roles
 state = st.session_state
 
 
-def choice(key: str, options: list, default):
-    """A saved widget value, reset to the default when it is no longer one of the options."""
-    ui.keep(key, default)
-    if state[key] not in options:
-        state[key] = default if default in options else options[0]
-
-
-def choices(key: str, options: list, default: list):
-    """A saved multiselect value, restricted to the options."""
-    ui.keep(key, list(default))
-    current = state[key]
-    if not isinstance(current, list):
-        state[key] = [c for c in default if c in options]
-        return
-    kept = [c for c in current if c in options]
-    state[key] = kept if kept or not current else [c for c in default if c in options]
 
 
 def read_list(data: bytes, name: str) -> pd.DataFrame:
@@ -83,7 +67,7 @@ def drawn_with_csv(*args, **kwargs):
 
 st.subheader("1. Customer base", help="Every customer you could survey, split into strata (business unit, "
              "region, tier...). The sample is planned per stratum so the results extrapolate to the whole base.")
-choice("sampling_source", SOURCES, DEMO_SRC)
+ui.keep_choice("sampling_source", SOURCES, DEMO_SRC)
 source = st.radio("Where the customer base comes from", SOURCES, key="sampling_source", horizontal=True)
 
 customers = None
@@ -118,13 +102,13 @@ if customers is not None:
             ui.keep(key)
             state[key] = None
     c1, c2 = st.columns([1, 2])
-    choice("sampling_id_col", [NONE, *columns], guess.id_col or NONE)
+    ui.keep_choice("sampling_id_col", [NONE, *columns], guess.id_col or NONE)
     id_choice = c1.selectbox("Customer id", [NONE, *columns], key="sampling_id_col",
                              help="One row per customer: duplicate ids are refused. With an id the draw does not "
                                   "depend on the order of the rows in the file.")
     id_col = None if id_choice == NONE else id_choice
     strata_options = [c for c in columns if c != id_col]
-    choices("sampling_strata", strata_options, list(guess.strata))
+    ui.keep_choices("sampling_strata", strata_options, list(guess.strata))
     strata = c2.multiselect("Strata: the columns that split the base", strata_options, key="sampling_strata",
                             help="Each combination of values is a stratum, e.g. business unit, or business unit "
                                  "and tier. The survey needs the same columns to compare its mix with the base.")
@@ -135,7 +119,7 @@ else:
                    "use a customer list.", icon="🧭")
         st.page_link(str(ui.ROOT / ui.DATA_PAGE), label="Go to the Data page", icon="📥")
         st.stop()
-    choices("sampling_size_strata", segment_options, segment_options[:1])
+    ui.keep_choices("sampling_size_strata", segment_options, segment_options[:1])
     strata = st.multiselect("Strata: the survey's columns the sizes are for", segment_options,
                             key="sampling_size_strata",
                             help="The stratum labels below are the values of these columns (joined by \" / \").")
@@ -144,7 +128,7 @@ if not strata:
     st.stop()
 
 survey_has_strata = bool(r.loyalty) and all(c in v.frame.columns for c in strata)
-choice("sampling_last_wave", [FROM_SURVEY, WORST], FROM_SURVEY)
+ui.keep_choice("sampling_last_wave", [FROM_SURVEY, WORST], FROM_SURVEY)
 last_choice = st.radio(
     "Last wave's results", [FROM_SURVEY, WORST], key="sampling_last_wave", horizontal=True,
     help="Promoter and detractor shares per stratum from the loaded survey set each stratum's NPS standard "
@@ -283,7 +267,7 @@ else:
     ui.keep("sampling_seed", 2026)
     ui.keep("sampling_contact", False)
     ui.keep("sampling_contact_days", 90)
-    choice("sampling_last_surveyed", [NONE, *columns], guess.last_surveyed_col or NONE)
+    ui.keep_choice("sampling_last_surveyed", [NONE, *columns], guess.last_surveyed_col or NONE)
 
     def new_seed():
         state["sampling_seed"] = secrets.randbelow(1_000_000)
