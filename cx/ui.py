@@ -439,7 +439,7 @@ def _session_memo(slot: str, key, compute, keep: int = 2):
 
 
 def _prepare_cached(token: str, roles: Roles, ds: Dataset) -> Survey:
-    return _session_memo("survey", (token, roles), lambda: prepare_survey(ds.raw, roles, ds.inspection))
+    return _session_memo("survey", (token, roles), lambda: prepare_survey(ds.raw, roles, ds.inspection), keep=1)
 
 
 def _with_stratum_weights(token: str, roles: Roles, spec: str, base: Survey, ps: dict) -> Survey:
@@ -490,7 +490,8 @@ def view() -> View:
     s = survey()
     spec: FilterSpec = st.session_state.get("filter", FilterSpec())
     key = hashlib.blake2b(repr((dataset().token, s.roles, spec)).encode(), digest_size=12).hexdigest()
-    frame = _session_memo("view", key, lambda: apply_filter(s.frame, spec, s.roles.date), keep=4)
+    # two filtered views: switching back and forth between two filters is instant (a million rows each at most)
+    frame = _session_memo("view", key, lambda: apply_filter(s.frame, spec, s.roles.date), keep=2)
     return View(survey=s, frame=frame, spec=spec, key=key)
 
 
@@ -576,11 +577,11 @@ def coded(v: View):
     book = codebook()
     book_key = hashlib.blake2b(book.to_csv(index=False).encode(), digest_size=12).hexdigest()
     full = _session_memo("coded", (dataset().token, v.survey.roles, book_key),
-                         lambda: _code(v.survey.frame, col, book))
+                         lambda: _code(v.survey.frame, col, book), keep=1)
     if len(v.frame) == len(v.survey.frame):
         return full
     return _session_memo("coded_view", (v.key, book_key),
-                         lambda: full.subset(v.survey.frame.index.isin(v.frame.index)), keep=4)
+                         lambda: full.subset(v.survey.frame.index.isin(v.frame.index)), keep=2)
 
 
 # --- charts ------------------------------------------------------------------------------------
