@@ -140,6 +140,11 @@ def read_survey(data: bytes, name: str, progress: Progress | None = None) -> Raw
     return raw
 
 
+def read_table(data: bytes, name: str) -> pd.DataFrame:
+    """Any table file (a customer list, operational metrics) read like a survey export: its frame."""
+    return read_survey(data, name).frame
+
+
 # --- text (CSV / TSV) ---------------------------------------------------------------------------
 
 

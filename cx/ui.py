@@ -238,6 +238,13 @@ def import_workspace(data: bytes) -> None:
     switch_workspace(wid)
 
 
+def bundled_table(path: Path) -> pd.DataFrame:
+    """A table file shipped in data/ (demo customer base, demo metrics), read once per session."""
+    from cx.load import read_table
+
+    return _session_memo("bundled", str(path), lambda: read_table(path.read_bytes(), path.name), keep=4)
+
+
 def uploaded_table(key: str, label: str, help: str, reader, work_name: str):
     """A file upload kept with the workspace: read once, restored after a refresh or a restart.
 
@@ -436,6 +443,14 @@ def _session_memo(slot: str, key, compute, keep: int = 2):
     while len(memo) > keep:
         memo.pop(next(iter(memo)))
     return value
+
+
+def remembered(slot: str, key, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` computed once per ``key`` and kept in this session; the last result per slot.
+
+    For big inputs, such as a million-row customer list, that `cached` would hash on every rerun.
+    """
+    return _session_memo(slot, key, lambda: fn(*args, **kwargs), keep=1)
 
 
 def _prepare_cached(token: str, roles: Roles, ds: Dataset) -> Survey:

@@ -1,6 +1,5 @@
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from cx import fmt, ui
@@ -13,7 +12,7 @@ from cx.indicators import (
     indicators_from_root_causes,
     validate_leading_indicators,
 )
-from cx.load import read_survey
+from cx.load import read_table
 
 DEMO = ui.ROOT / "data" / "demo_operational_metrics.csv"
 # Absolute: page_link resolves relative paths against the entry script, which differs under AppTest.
@@ -33,9 +32,6 @@ state = st.session_state
 
 
 
-def read_metrics(data: bytes, name: str) -> pd.DataFrame:
-    return read_survey(data, name).frame
-
 
 # --- The metrics -------------------------------------------------------------------------------
 
@@ -44,9 +40,7 @@ st.subheader("Operational metrics", help="Per customer (account) and period: e.g
 ui.keep_choice("indicators_source", [DEMO_SRC, UPLOAD_SRC], DEMO_SRC)
 source = st.radio("Where the metrics come from", [DEMO_SRC, UPLOAD_SRC], key="indicators_source", horizontal=True)
 if source == DEMO_SRC:
-    if "_indicators_demo" not in state:
-        state["_indicators_demo"] = read_metrics(DEMO.read_bytes(), DEMO.name)
-    metrics = state["_indicators_demo"]
+    metrics = ui.bundled_table(DEMO)
     st.caption(f"Demo metrics for the sample survey's accounts ({fmt.count(len(metrics))} account-months, "
                f"data/{DEMO.name}). Upload your own export to validate your indicators.")
     if not ui.dataset().is_sample:
@@ -54,7 +48,7 @@ if source == DEMO_SRC:
                 "survey.", icon="📥")
 else:
     uploaded = ui.uploaded_table(
-        "indicators_upload", "Operational metrics", reader=read_metrics, work_name="indicators_metrics_file",
+        "indicators_upload", "Operational metrics", reader=read_table, work_name="indicators_metrics_file",
         help="CSV or Excel. Wide: one row per customer and period, one column per metric. Long: one row per "
              "customer, period and metric, with a value column. Periods can be dates, months (2026-01) or "
              "quarters (2026-Q1).")

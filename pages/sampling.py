@@ -7,7 +7,7 @@ import streamlit as st
 from cx import fmt, ui
 from cx.charts.sampling import allocation_chart, mix_chart
 from cx.errors import CxInputError
-from cx.load import read_survey
+from cx.load import read_table
 from cx.nps import MIN_BASE, nps_summary
 from cx.privacy import safe_csv
 from cx.sampling import (
@@ -40,22 +40,6 @@ state = st.session_state
 
 
 
-def read_list(data: bytes, name: str) -> pd.DataFrame:
-    return read_survey(data, name).frame
-
-
-def remembered(slot: str, key: tuple, fn, *args, **kwargs):
-    """The last result of ``fn`` for ``key``, kept in the session.
-
-    A customer list can hold a million rows: counting and drawing it again on every rerun would
-    take seconds, and hashing it for st.cache_data as long. The key names the list by its file.
-    """
-    kept = state.get(slot)
-    if kept is not None and kept[0] == key:
-        return kept[1]
-    value = fn(*args, **kwargs)
-    state[slot] = (key, value)
-    return value
 
 
 def drawn_with_csv(*args, **kwargs):
@@ -72,9 +56,7 @@ source = st.radio("Where the customer base comes from", SOURCES, key="sampling_s
 
 customers = None
 if source == DEMO_SRC:
-    if "_sampling_demo" not in state:
-        state["_sampling_demo"] = read_list(DEMO.read_bytes(), DEMO.name)
-    customers = state["_sampling_demo"]
+    customers = ui.bundled_table(DEMO)
     st.caption(f"A demo list of {fmt.count(len(customers))} accounts that matches the sample survey "
                f"(data/{DEMO.name}). Upload your own customer list to plan a real wave.")
     if not ui.dataset().is_sample:
@@ -82,7 +64,7 @@ if source == DEMO_SRC:
                 "your next wave.", icon="📥")
 elif source == UPLOAD_SRC:
     uploaded = ui.uploaded_table(
-        "sampling_upload", "Customer list", reader=read_list, work_name="sampling_customer_file",
+        "sampling_upload", "Customer list", reader=read_table, work_name="sampling_customer_file",
         help="CSV or Excel, one row per customer: an id column and the columns that define the strata (business "
              "unit, region, tier...). Optionally the date each customer was last surveyed.")
     if uploaded is None:
@@ -145,14 +127,12 @@ if last_choice == FROM_SURVEY:
 
 try:
     if customers is not None:
-        base = remembered("_sampling_base", (list_id, tuple(strata), id_col, v.key if last_wave is not None else None),
+        base = ui.remembered("_sampling_base", (list_id, tuple(strata), id_col, v.key if last_wave is not None else None),
                           base_from_customers, customers, strata, id_col, last_wave)
     else:
         sizes_work = ui.work("sampling_sizes", None)
         if not sizes_work or sizes_work.get("strata") != list(strata):
-            demo = state.get("_sampling_demo")
-            if demo is None:
-                demo = state["_sampling_demo"] = read_list(DEMO.read_bytes(), DEMO.name)
+            demo = ui.bundled_table(DEMO)
             if all(c in demo.columns for c in strata):
                 template = base_from_customers(demo, strata)[["stratum", "N"]]
             else:
@@ -290,7 +270,7 @@ else:
     try:
         rule = (int(days), last_col) if contact else (None, None)
         plan_key = tuple(zip(alloc.strata["stratum"].astype(str), alloc.strata["invitations"].astype(int)))
-        draw, csv = remembered("_sampling_draw", (list_id, tuple(strata), id_col, plan_key, int(seed), rule,
+        draw, csv = ui.remembered("_sampling_draw", (list_id, tuple(strata), id_col, plan_key, int(seed), rule,
                                                   dt.date.today()),
                                drawn_with_csv, customers, strata, alloc, int(seed), exclude_recent_days=rule[0],
                                last_surveyed_col=rule[1], id_col=id_col)
