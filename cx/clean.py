@@ -150,7 +150,7 @@ def rating_values(s: pd.Series, force_scale: tuple[int, int] | None = None) -> t
     check = ColumnCheck(column=str(s.name), role="", valid=valid, scale=scale, invalid_examples=tuple(examples),
                         **tally)
     assert valid + sum(tally.values()) == n
-    return pd.Series(values, index=s.index, name=s.name, dtype="float64"), check
+    return pd.Series(values, index=s.index, name=s.name, dtype="float64", copy=False), check
 
 
 def _integer_rating_values(s: pd.Series, force_scale) -> tuple[pd.Series, ColumnCheck] | None:
@@ -159,7 +159,9 @@ def _integer_rating_values(s: pd.Series, force_scale) -> tuple[pd.Series, Column
     lo_v, hi_v = int(arr.min()), int(arr.max())
     if hi_v - lo_v > 10_000:
         return None
-    counts = np.bincount(arr - lo_v)
+    # counts by value (offset only when values go below zero: bincount needs non-negative ints)
+    offset = min(lo_v, 0)
+    counts = np.bincount(arr - offset if offset else arr)[lo_v - offset:]
     present = np.nonzero(counts)[0]
     uniques = pd.Series((present + lo_v).astype("float64"))
     vm = map_values(uniques, counts[present])
@@ -180,7 +182,7 @@ def _integer_rating_values(s: pd.Series, force_scale) -> tuple[pd.Series, Column
         values[~keep[arr - lo_v]] = np.nan
     check = ColumnCheck(column=str(s.name), role="", valid=int(counts[keep].sum()), scale=scale,
                         invalid_examples=tuple(examples), **tally)
-    return pd.Series(values, index=s.index, name=s.name), check
+    return pd.Series(values, index=s.index, name=s.name, copy=False), check
 
 
 def money_values(s: pd.Series) -> tuple[pd.Series, ColumnCheck]:
@@ -214,7 +216,7 @@ def date_values(s: pd.Series, dayfirst: bool = False) -> tuple[pd.Series, Column
             parsed = parsed.dt.tz_convert(None)
         arr = parsed.to_numpy(dtype="datetime64[ns]")
         values = pd.Series(np.where(codes >= 0, arr[np.maximum(codes, 0)] if len(arr) else np.datetime64("NaT"),
-                                    np.datetime64("NaT")), index=s.index, name=s.name).astype("datetime64[ns]")
+                                    np.datetime64("NaT")), index=s.index, name=s.name, copy=False).astype("datetime64[ns]")
     blank = int(s.isna().sum())
     valid = int(values.notna().sum())
     examples = tuple(str(v)[:40] for v in s[values.isna() & s.notna()].unique()[:3])
@@ -223,14 +225,29 @@ def date_values(s: pd.Series, dayfirst: bool = False) -> tuple[pd.Series, Column
 
 
 def segment_values(s: pd.Series) -> pd.Series:
-    """Segment labels as strings; blanks missing; whole numbers without ".0"."""
-    if s.dtype.kind == "f":
-        out = s.map(lambda v: None if pd.isna(v) else (str(int(v)) if float(v).is_integer() else str(v)))
-        return out.astype("str")
-    if s.dtype.kind in "iub":
-        return s.astype("str")
-    out = s.astype("str").str.strip()
-    return out.mask(out == "")
+    """Segment labels as a categorical of strings (fast to filter and group); blanks missing; whole numbers
+    without ".0"."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        labels = np.asarray(s.cat.categories, dtype=object)
+        codes = s.cat.codes.to_numpy()
+    else:
+        codes, labels = pd.factorize(s, use_na_sentinel=True)
+        labels = np.asarray(labels, dtype=object)
+    names = [_segment_label(v) for v in labels]
+    categories = sorted({n for n in names if n})
+    position = {name: i for i, name in enumerate(categories)}
+    remap = np.array([position.get(n, -1) for n in names] + [-1], dtype=np.int64)
+    new_codes = remap[codes] if len(codes) else codes.astype(np.int64)
+    dtype = pd.CategoricalDtype(pd.Index(categories, dtype="str"))
+    return pd.Series(pd.Categorical.from_codes(new_codes, dtype=dtype), index=s.index, name=s.name, copy=False)
+
+
+def _segment_label(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (float, np.floating)) and np.isnan(value):
+        return ""
+    return str(value).strip()
 
 
 def text_values(s: pd.Series) -> pd.Series:

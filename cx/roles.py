@@ -131,6 +131,8 @@ def profile_columns(frame: pd.DataFrame, codes: dict[str, str] | None = None,
 
 
 def _profile(name: str, s: pd.Series, code: str, metadata: bool) -> ColumnProfile:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(s.cat.categories.dtype)  # a sample: profiled as the texts or numbers it holds
     n = len(s)
     present = s.dropna()
     if present.dtype.kind in "OUT" or str(present.dtype) in ("str", "string"):
