@@ -35,10 +35,14 @@ class AnalyzeOptions:
     extra: dict = field(default_factory=dict)
 
 
-def load_survey(path: str | Path, options: AnalyzeOptions | None = None) -> tuple[RawSurvey, Survey]:
-    """Read, inspect, apply the user's column choices, clean, and refuse what cannot be analysed."""
+def load_survey(path: str | Path, options: AnalyzeOptions | None = None,
+                raw: RawSurvey | None = None) -> tuple[RawSurvey, Survey]:
+    """Read, inspect, apply the user's column choices, clean, and refuse what cannot be analysed.
+
+    ``raw`` is the file already read, when the caller read it (the command line reads while importing).
+    """
     options = options or AnalyzeOptions()
-    raw = read_survey_file(path)
+    raw = raw or read_survey_file(path)
     inspection = inspect_survey(raw)
     roles = roles_with_overrides(
         inspection, raw, loyalty=options.loyalty, outcome=options.outcome, drivers=options.drivers,

@@ -225,8 +225,10 @@ def date_values(s: pd.Series, dayfirst: bool = False) -> tuple[pd.Series, Column
 
 
 def segment_values(s: pd.Series) -> pd.Series:
-    """Segment labels as a categorical of strings (fast to filter and group); blanks missing; whole numbers
-    without ".0"."""
+    """Segment labels as a categorical of strings (fast to filter and group).
+
+    Blanks become missing; whole numbers lose their ".0".
+    """
     if isinstance(s.dtype, pd.CategoricalDtype):
         labels = np.asarray(s.cat.categories, dtype=object)
         codes = s.cat.codes.to_numpy()

@@ -120,10 +120,18 @@ def _print_json(obj) -> None:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     """``analyze FILE``: the JSON summary."""
+    from cx.load import read_survey_file
+
+    def imports() -> None:  # while the file is parsed in a second thread
+        import cx.analysis  # noqa: F401
+        import cx.drivers  # noqa: F401
+        import cx.themes  # noqa: F401
+
+    raw = read_survey_file(args.file, meanwhile=imports)
     from cx.analysis import analyze, load_survey
 
     options = _options(args)
-    _, survey = load_survey(args.file, options)
+    _, survey = load_survey(args.file, options, raw=raw)
     _print_json(analyze(survey, options))
     return 0
 

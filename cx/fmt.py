@@ -17,6 +17,13 @@ def signed_int(x: float | None) -> str:
     return f"+{v}" if v > 0 else str(v)
 
 
+def signed(x: float | None, digits: int = 1) -> str:
+    """A signed number with fixed decimals: ``+12.3``, ``-0.4``; a dash when unknown."""
+    if _missing(x) or (isinstance(x, (int, float)) and not math.isfinite(x)):
+        return "–"
+    return f"{x:+.{digits}f}"
+
+
 def nps_with_moe(score: float | None, ci95: tuple[float, float] | None) -> str:
     """NPS with its 95% margin of error: ``+12 (±4)``."""
     if _missing(score):
@@ -66,3 +73,21 @@ def number(x: float | None, digits: int = 2) -> str:
     if _missing(x):
         return "–"
     return f"{x:,.{digits}f}"
+
+
+_MD_SPECIAL = set("\\`*_[]<>!|~$&#")
+
+
+def md_escape(text) -> str:
+    r"""Text from the data made safe for Markdown: markup characters escaped, line breaks flattened.
+
+    A comment such as ``![x](http://host/pixel)`` or ``<script>`` then renders as the literal
+    text, never as an image, a link, HTML or a table break.
+
+    Examples
+    --------
+    >>> print(md_escape("<b>5 * 3</b> | [x](y)"))
+    \<b\>5 \* 3\</b\> \| \[x\](y)
+    """
+    s = " ".join(str(text).split()) if text is not None else ""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)

@@ -17,11 +17,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from cx.errors import CxInputError
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built, so parsing can start before it loads
+    import pandas as pd
 
 Progress = Callable[[float, str], None]
 
@@ -90,14 +93,27 @@ class RawSurvey:
         return None
 
 
-def read_survey_file(path: str | Path, progress: Progress | None = None) -> RawSurvey:
-    """Read a survey export from disk (see `read_survey`)."""
+def read_survey_file(path: str | Path, progress: Progress | None = None, *,
+                     meanwhile: Callable[[], object] | None = None) -> RawSurvey:
+    """Read a survey export from disk (see `read_survey`).
+
+    ``meanwhile`` is work for this thread while a second one parses the file (the CSV parser releases
+    the GIL): the command line imports pandas and the analysis modules meanwhile.
+    """
     path = Path(path)
     if not path.exists():
         raise CxInputError(f"{path} does not exist. Check the path and try again.")
     if path.is_dir():
         raise CxInputError(f"{path} is a folder, not a survey file. Give the path of a CSV, Excel or Parquet file.")
-    return read_survey(path.read_bytes(), path.name, progress)
+    data = path.read_bytes()
+    if meanwhile is None:
+        return read_survey(data, path.name, progress)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        parsing = pool.submit(_parse, data, path.name, progress or (lambda fraction, message: None))
+        meanwhile()
+        return _finish(parsing.result())
 
 
 def read_survey(data: bytes, name: str, progress: Progress | None = None) -> RawSurvey:
@@ -119,26 +135,34 @@ def read_survey(data: bytes, name: str, progress: Progress | None = None) -> Raw
         When the file is empty, not a survey table, damaged, or has no data rows.
     """
     report = progress or (lambda fraction, message: None)
+    raw = _finish(_parse(data, name, report))
+    report(1.0, "Read")
+    return raw
+
+
+def _parse(data: bytes, name: str, report: Progress) -> RawSurvey | _ParsedText:
+    """Recognise the format and read the file; a CSV stops at the Arrow table (no pandas needed yet)."""
     if not data or not (data[:65536].strip() or data.strip()):
         raise CxInputError(f"{name} is empty. Export the survey again and load the new file.")
     report(0.05, "Recognising the file format")
     suffix = Path(name).suffix.lower()
     if data[:4] == b"PK\x03\x04":
-        raw = _read_xlsx(data, name, report)
-    elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raw = _read_xls(data, name, report)
-    elif data[:4] == b"PAR1":
-        raw = _read_parquet(data, name)
-    elif suffix in (".xlsx", ".xlsm", ".xls", ".parquet", ".pq"):
+        return _read_xlsx(data, name, report)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return _read_xls(data, name, report)
+    if data[:4] == b"PAR1":
+        return _read_parquet(data, name)
+    if suffix in (".xlsx", ".xlsm", ".xls", ".parquet", ".pq"):
         kind = "a Parquet file" if suffix in (".parquet", ".pq") else "an Excel workbook"
         raise CxInputError(
             f"{name} is named like {kind} but its content is not one (it may be damaged, truncated or "
             "renamed). Open it in the program that made it and save it again, or export as CSV."
         )
-    else:
-        raw = _read_text(data, name, report)
-    report(1.0, "Read")
-    return raw
+    return _parse_text(data, name, report)
+
+
+def _finish(parsed: RawSurvey | _ParsedText) -> RawSurvey:
+    return _text_survey(parsed) if isinstance(parsed, _ParsedText) else parsed
 
 
 def read_table(data: bytes, name: str) -> pd.DataFrame:
@@ -357,7 +381,8 @@ def _unique_names(names: list[str]) -> tuple[list[str], list[str]]:
     return out, notes
 
 
-def _read_text(data: bytes, name: str, report: Progress) -> RawSurvey:
+def _parse_text(data: bytes, name: str, report: Progress) -> _ParsedText:
+    """Sniff and parse a CSV/TSV export into an Arrow table (pyarrow only: no pandas)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -476,17 +501,39 @@ def _read_text(data: bytes, name: str, report: Progress) -> RawSurvey:
     # quote left open have swallowed the lines after it.
     if _count_newlines(utf8) > table.num_rows + len(skipped) + header.header_rows:
         _check_unclosed_quote(table, display, delimiter, width, name)
-    frame = table.to_pandas(split_blocks=True, self_destruct=True, date_as_object=False)
-    frame.columns = display
+    return _ParsedText(table=table, name=name, display=display, header=header, encoding=encoding,
+                       delimiter=delimiter, decimal="," if decimal_comma else ".", notes=notes)
+
+
+@dataclass
+class _ParsedText:
+    """A CSV/TSV export parsed into an Arrow table, before it becomes a pandas frame."""
+
+    table: object
+    name: str
+    display: list[str]
+    header: object
+    encoding: str
+    delimiter: str
+    decimal: str
+    notes: list[str]
+
+
+def _text_survey(parsed: _ParsedText) -> RawSurvey:
+    """The parsed table as a `RawSurvey` (columns by display name, blank unnamed columns dropped)."""
+    name, header, notes = parsed.name, parsed.header, parsed.notes
+    frame = parsed.table.to_pandas(split_blocks=True, self_destruct=True, date_as_object=False)
+    parsed.table = None
+    frame.columns = parsed.display
     frame = _drop_blank_columns(frame, notes)
     if frame.empty or len(frame) == 0:
         raise CxInputError(
             f"{name} has a header but no data rows. Export the survey again with its responses included."
         )
-    codes = {d: str(c) for d, c in zip(display, header.codes) if d in frame.columns}
+    codes = {d: str(c) for d, c in zip(parsed.display, header.codes) if d in frame.columns}
     metadata = tuple(d for d, c in codes.items() if header.platform.startswith("qualtrics") and c in QUALTRICS_METADATA)
     return RawSurvey(frame=frame, source=name, file_format="csv", platform=header.platform, codes=codes,
-                     encoding=encoding, delimiter=delimiter, decimal="," if decimal_comma else ".",
+                     encoding=parsed.encoding, delimiter=parsed.delimiter, decimal=parsed.decimal,
                      header_rows=header.header_rows, notes=tuple(notes), metadata=metadata)
 
 
@@ -636,6 +683,8 @@ def _read_workbook(data: bytes, name: str, fmt: str, report: Progress) -> RawSur
     for j, col in enumerate(display):
         values = [r[j] if j < len(r) else None for r in body]
         columns[col] = _excel_column(values)
+    import pandas as pd
+
     frame = pd.DataFrame(columns)
     frame = _drop_blank_columns(frame, notes)
     codes = {d: str(c) for d, c in zip(display, header.codes) if d in frame.columns}
@@ -647,6 +696,8 @@ def _read_workbook(data: bytes, name: str, fmt: str, report: Progress) -> RawSur
 def _excel_column(values: list) -> pd.Series:
     """One Excel column as a typed Series: numbers, dates, or text (numbers in text columns as text)."""
     import datetime as dt
+
+    import pandas as pd
 
     present = [v for v in values if v not in ("", None)]
     if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):

@@ -102,9 +102,10 @@ def nps_from_counts(promoters: int, passives: int, detractors: int) -> NpsResult
 
 
 def _codes(loyalty: pd.Series) -> np.ndarray:
-    """0 detractor, 1 passive, 2 promoter, -1 missing."""
+    """0 detractor, 1 passive, 2 promoter, -1 missing (one byte each)."""
     v = loyalty.to_numpy(dtype="float64", na_value=np.nan)
-    codes = np.where(v >= 9, 2, np.where(v >= 7, 1, 0))
+    codes = (v >= 7).astype(np.int8)
+    codes += v >= 9
     codes[np.isnan(v)] = -1
     return codes
 
@@ -140,8 +141,10 @@ def _nps_of_codes(codes: np.ndarray, w: np.ndarray | None) -> NpsResult:
 
 def _grouped(groups: np.ndarray, k: int, codes: np.ndarray, w: np.ndarray | None) -> list[NpsResult]:
     """NPS of each of k groups in one pass (group -1 and code -1 are left out)."""
+    if w is None:
+        return [nps_from_counts(int(p_), int(q_), int(d_)) for d_, q_, p_ in _group_counts(groups, k, codes)]
     valid = (codes >= 0) & (groups >= 0)
-    key = groups[valid] * 3 + codes[valid]
+    key = groups[valid].astype(np.int64) * 3 + codes[valid]
     counts = np.bincount(key, minlength=3 * k).reshape(k, 3)
     if w is not None:
         wv = w[valid]
@@ -163,6 +166,14 @@ def _grouped(groups: np.ndarray, k: int, codes: np.ndarray, w: np.ndarray | None
         out.append(NpsResult(base.n, base.promoters, base.passives, base.detractors, 100 * (p - d),
                              100 * math.sqrt(var / n_eff), weighted=True, effective_n=float(n_eff)))
     return out
+
+
+def _group_counts(groups: np.ndarray, k: int, codes: np.ndarray) -> np.ndarray:
+    """Detractors, passives and promoters of each of k groups, a (k, 3) array (group or code -1 left out)."""
+    key = groups.astype(np.int64) * 3
+    key += codes
+    key[(groups < 0) | (codes < 0)] = 3 * k  # one bin past the end for what is left out
+    return np.bincount(key, minlength=3 * k + 1)[:3 * k].reshape(k, 3)
 
 
 @dataclass(frozen=True)
@@ -211,19 +222,30 @@ def nps_by_segment(frame: pd.DataFrame, loyalty: str, segment: str, weight: str 
         largest first.
     """
     codes = _codes(frame[loyalty])
-    seg_codes, values = pd.factorize(frame[segment], use_na_sentinel=True)
+    column = frame[segment]
+    if isinstance(column.dtype, pd.CategoricalDtype):  # cleaned segments: codes at hand, no hashing
+        seg_codes, values = column.cat.codes.to_numpy(), list(column.cat.categories)
+        seen = np.bincount(seg_codes.astype(np.int64) + 1, minlength=len(values) + 1)[1:] > 0
+        groups = [g for g in range(len(values)) if seen[g]]  # values present in this view only
+    else:
+        seg_codes, values = pd.factorize(column, use_na_sentinel=True)
+        groups = list(range(len(values)))
     w = None if weight is None else frame[weight].to_numpy(dtype="float64", na_value=np.nan)
     k = len(values)
-    inside = _grouped(seg_codes, k, codes, w)
-    # "the rest" of segment g = everyone with a valid score (and any segment value, or none) outside g
-    rest = _grouped(np.where(seg_codes >= 0, seg_codes, k), k + 1, codes, None) if w is None else None
+    if w is None:
+        # segment k holds the respondents without a segment value: they belong to every "rest"
+        counts = _group_counts(np.where(seg_codes >= 0, seg_codes, k), k + 1, codes)
+        total = counts.sum(axis=0)
+        inside = {g: nps_from_counts(int(counts[g, 2]), int(counts[g, 1]), int(counts[g, 0])) for g in groups}
+    else:
+        inside = dict(enumerate(_grouped(seg_codes, k, codes, w)))
     rows = []
-    for g, value in enumerate(values):
+    for g in groups:
+        value = values[g]
         res = inside[g]
         if w is None:
-            others = [r for j, r in enumerate(rest) if j != g]
-            rest_g = nps_from_counts(sum(r.promoters for r in others), sum(r.passives for r in others),
-                                     sum(r.detractors for r in others))
+            d_, q_, p_ = (int(x) for x in total - counts[g])
+            rest_g = nps_from_counts(p_, q_, d_)
         else:
             rest_g = _nps_of_codes(np.where(seg_codes == g, -1, codes), w)
         diff = nps_difference(res, rest_g) if res.n and rest_g.n else Difference(None, None, None, None)
@@ -321,16 +343,29 @@ def _period_codes(dates: pd.Series, period: str) -> tuple[np.ndarray, list[str]]
     if period not in PERIODS:
         raise ValueError(f"period must be 'month' or 'quarter', not {period!r}")
     d = pd.to_datetime(dates)
-    ok = d.notna().to_numpy()
-    year = d.dt.year.to_numpy(dtype="float64", na_value=np.nan)
-    sub = (d.dt.month if period == "month" else d.dt.quarter).to_numpy(dtype="float64", na_value=np.nan)
+    if getattr(d.dt, "tz", None) is not None:
+        d = d.dt.tz_localize(None)  # the local calendar date
+    values = d.to_numpy()
+    ok = ~np.isnat(values)
+    codes = np.full(len(values), -1, dtype=np.int64)
+    if not ok.any():
+        return codes, []
     per_year = 12 if period == "month" else 4
-    ordinal = np.where(ok, year * per_year + sub - 1, -1).astype(np.int64)
-    present = np.unique(ordinal[ok])
-    codes = np.full(len(ordinal), -1, dtype=np.int64)
-    codes[ok] = np.searchsorted(present, ordinal[ok])
-    labels = [f"{o // per_year:04d}-{o % per_year + 1:02d}" if period == "month" else
-              f"{o // per_year:04d}-Q{o % per_year + 1}" for o in present.tolist()]
+    # Calendar arithmetic only for the distinct days (a few hundred), then a table lookup per response.
+    days = values.astype("datetime64[D]").astype(np.int64)
+    first_day = int(days[ok].min())
+    day_offset = np.where(ok, days - first_day, 0)
+    day_seen = np.flatnonzero(np.bincount(day_offset[ok]))
+    months = (np.datetime64(first_day, "D") + day_seen).astype("datetime64[M]").astype(np.int64)
+    day_period = months if period == "month" else np.floor_divide(months, 3)  # since January 1970
+    present, index = np.unique(day_period, return_inverse=True)
+    lookup = np.full(int(day_seen[-1]) + 1, -1, dtype=np.int64)
+    lookup[day_seen] = index
+    codes[ok] = lookup[day_offset[ok]]
+    labels = []
+    for o in present.tolist():
+        year, sub = 1970 + o // per_year, o % per_year + 1
+        labels.append(f"{year:04d}-{sub:02d}" if period == "month" else f"{year:04d}-Q{sub}")
     return codes, labels
 
 

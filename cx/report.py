@@ -36,6 +36,7 @@ from pathlib import Path
 
 from cx import fmt
 from cx.errors import CxInputError
+from cx.fmt import md_escape
 from cx.nps import METHOD_NOTE
 from cx.plan import ActionPlan
 
@@ -51,25 +52,9 @@ MIME = {"pdf": "application/pdf", "html": "text/html", "md": "text/markdown",
         "zip": "application/zip"}
 
 _NO_ROOT_CAUSE = "No 5 Whys yet"
-_MD_SPECIAL = set("\\`*_[]<>!|~$&#")
 
 
 # --- escaping -----------------------------------------------------------------------------------
-
-
-def md_escape(text) -> str:
-    r"""Text from the data made safe for Markdown: markup characters escaped, line breaks flattened.
-
-    A comment such as ``![x](http://host/pixel)`` or ``<script>`` then renders as the literal
-    text, never as an image, a link, HTML or a table break.
-
-    Examples
-    --------
-    >>> print(md_escape("<b>5 * 3</b> | [x](y)"))
-    \<b\>5 \* 3\</b\> \| \[x\](y)
-    """
-    s = " ".join(str(text).split()) if text is not None else ""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
 
 
 def _h(text) -> str:

@@ -619,13 +619,14 @@ def chart(fn, *args, key: str, on_select: str | None = None, downloads: bool = T
     Building and serialising Altair charts is most of a page's rerun time; a filter change that does
     not change a chart's data reuses its spec. Returns the selection state with ``on_select="rerun"``.
     """
+    from cx.charts import stable_spec
     from cx.charts.export import chart_file_name
 
     fingerprint = _fingerprint((fn.__module__, fn.__qualname__, args, sorted(kwargs.items())))
 
     def build():
         built = fn(*args, **kwargs)
-        return built.to_dict(validate=False), chart_file_name(built, key)
+        return stable_spec(built.to_dict(validate=False)), chart_file_name(built, key)
 
     spec, name = _session_memo("charts", (key, fingerprint), build, keep=64)
     return _draw_spec(spec, name, key, on_select, downloads)
@@ -653,12 +654,13 @@ def show_chart(chart, key: str, on_select: str | None = None, downloads: bool = 
     Returns the selection state when ``on_select="rerun"``. The exported pictures carry the chart's
     title and base n, which `cx.charts.finish` puts in every spec.
     """
-    from cx.charts.export import chart_file_name
-
     # The spec was validated when the chart function's tests ran; skipping Altair's validation on every
     # rerun halves the cost of drawing (charts here carry small aggregated tables, inlined).
-    return _draw_spec(chart.to_dict(validate=False), file_name or chart_file_name(chart, key), key, on_select,
-                      downloads)
+    from cx.charts import stable_spec
+    from cx.charts.export import chart_file_name
+
+    return _draw_spec(stable_spec(chart.to_dict(validate=False)), file_name or chart_file_name(chart, key), key,
+                      on_select, downloads)
 
 
 # --- page frame --------------------------------------------------------------------------------
@@ -774,17 +776,30 @@ def sidebar_filter() -> None:
         if r.segments:
             keep("flt_core", False)
             core = st.toggle("Core-growth customers only", key="flt_core",
-                             help="Your ideal customer profile: the segment values you mark below.")
-            with st.expander("Define core-growth customers", expanded=bool(core)):
-                for col in r.segments:
-                    options = _segment_options(token, r, col, frame)
-                    keep_choices(f"flt_icp_{col}", options, [])
-                    icp[col] = st.multiselect(f"{col} (core-growth)", options, key=f"flt_icp_{col}",
-                                              placeholder="Any")
+                             help="Your ideal customer profile: the segment values marked on the Data page.")
+            for col in r.segments:
+                icp[col] = keep_choices(f"flt_icp_{col}", _segment_options(token, r, col, frame), [])
+            if core and not any(icp.values()):
+                st.caption("Mark who your core-growth customers are on the Data page.")
         spec = FilterSpec.build(chosen, date_from, date_to, core, icp)
         st.session_state["filter"] = spec
         if spec.is_active:
             st.caption(f"Active: {spec.describe()}")
+
+
+def core_growth_editor() -> None:
+    """The definition of core-growth customers (the sidebar's "core-growth only" filter): segment values.
+
+    Drawn on the Data page rather than in the sidebar, so that every rerun of every page does not redraw
+    a multiselect per segment.
+    """
+    s = survey()
+    r = s.roles
+    token = dataset().token
+    for col in r.segments:
+        options = _segment_options(token, r, col, s.frame)
+        keep_choices(f"flt_icp_{col}", options, [])
+        st.multiselect(col, options, key=f"flt_icp_{col}", placeholder="Any")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -154,6 +154,12 @@ if applied:
         st.session_state["data_flash"] = "Mapping applied to every page."
         st.rerun()
 
+if r.segments:
+    st.subheader("Core-growth customers", help="Your ideal customer profile: the customers you most want to keep "
+                 "and grow. The sidebar's “Core-growth customers only” filter keeps the respondents matching "
+                 "every segment marked here (any value where none is marked).")
+    ui.core_growth_editor()
+
 st.subheader("Validation report")
 report = v.survey.report
 m1, m2 = st.columns(2)

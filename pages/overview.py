@@ -1,3 +1,4 @@
+import pandas as pd
 import streamlit as st
 
 from cx import fmt, ui
@@ -53,17 +54,17 @@ if r.segments:
         st.warning(f"{len(small)} value(s) of {segment} have fewer than {MIN_BASE} respondents "
                    f"({', '.join(small['value'].astype(str).head(8))}): read their scores as indicative only.",
                    icon="⚠️")
-    shown = table.assign(
-        NPS=[fmt.nps_with_moe(s, (lo, hi)) if not small_ else f"{fmt.signed_int(s)} (base too small)"
-             for s, lo, hi, small_ in zip(table["score"], table["ci_low"], table["ci_high"], table["small_base"])],
-        **{"vs rest": ["significantly different" if d else "not significant" for d in table["differs"]]},
-    )[["value", "n", "NPS", "score", "difference", "p_value", "vs rest"]]
-    st.dataframe(shown.rename(columns={"value": segment, "score": "score (exact)", "difference": "gap vs rest",
-                                       "p_value": "p-value"}),
-                 hide_index=True, width="stretch",
-                 column_config={"score (exact)": st.column_config.NumberColumn(format="%+.1f"),
-                                "gap vs rest": st.column_config.NumberColumn(format="%+.1f"),
-                                "p-value": st.column_config.NumberColumn(format="%.3f")})
+    # A small static table: drawn with the page at once (the interactive grid draws itself later).
+    st.table(pd.DataFrame({
+        segment: [fmt.md_escape(v) for v in table["value"]],
+        "n": [fmt.count(n) for n in table["n"]],
+        "NPS": [fmt.nps_with_moe(s, (lo, hi)) if not small_ else f"{fmt.signed_int(s)} (base too small)"
+                for s, lo, hi, small_ in zip(table["score"], table["ci_low"], table["ci_high"], table["small_base"])],
+        "score (exact)": [fmt.signed(s, 1) for s in table["score"]],
+        "gap vs rest": [fmt.signed(d, 1) for d in table["difference"]],
+        "p-value": [fmt.number(p, 3) for p in table["p_value"]],
+        "vs rest": ["significantly different" if d else "not significant" for d in table["differs"]],
+    }), hide_index=True)
 
 st.subheader("Trend", help="A change between consecutive periods is marked only when significant (two-sided "
              "z-test at the 5% level).")
@@ -90,5 +91,14 @@ else:
         trend = ui.cached(nps_trend_by_segment, v, r.loyalty, split, weight=r.weight, **kwargs)
         ui.chart(trend_chart, trend, overall.n, v.total, segment=split, key="overview_trend_split_chart")
     with st.expander("Trend table"):
-        st.dataframe(trend, hide_index=True, width="stretch")
+        st.table(pd.DataFrame({
+            **({"segment": [fmt.md_escape(v) for v in trend["segment"]]} if "segment" in trend else {}),
+            "period": [fmt.md_escape(p) for p in trend["period"]],
+            "n": [fmt.count(n) for n in trend["n"]],
+            "NPS": [fmt.signed(s, 1) for s in trend["score"]],
+            "95% interval": [f"{fmt.signed(lo, 1)} to {fmt.signed(hi, 1)}" for lo, hi in zip(trend["ci_low"], trend["ci_high"])],
+            "change": [fmt.signed(c, 1) for c in trend["change"]],
+            "p-value": [fmt.number(p, 3) for p in trend["p_value"]],
+            "significant": ["yes" if x else "" for x in trend["significant_change"]],
+        }), hide_index=True)
 st.caption("Method: " + METHOD_NOTE)

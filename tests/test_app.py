@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import APP, open_app
+from conftest import APP, ROOT, open_app
 from streamlit.testing.v1 import AppTest
 
 PAGES = ["overview", "data"]
@@ -31,6 +31,25 @@ def test_filter_changes_every_number():
     at.multiselect(key="flt_seg_Region").set_value(["EMEA"]).run()
     assert not at.exception
     assert any("1,629 of 5,000 respondents" in m.value for m in at.markdown)
+
+
+def test_core_growth_customers_defined_on_the_data_page_filter_every_page():
+    import pandas as pd
+
+    frame = pd.read_csv(ROOT / "data" / "sample_survey.csv")
+    tier = next(c for c in frame.columns if "tier" in c.lower())
+    chosen = sorted(frame[tier].dropna().unique())[:2]
+    expected = int(frame[tier].isin(chosen).sum())
+    at = run_app("data")
+    at.toggle(key="flt_core").set_value(True).run()
+    assert any("Mark who your core-growth customers are" in c.value for c in at.caption)
+    assert any("5,000 of 5,000 respondents" in m.value for m in at.markdown)  # nothing marked: no filter yet
+    at.multiselect(key=f"flt_icp_{tier}").set_value(chosen).run()
+    assert not at.exception
+    assert any(f"{expected:,} of 5,000 respondents" in m.value for m in at.markdown)
+    at.switch_page("../pages/overview.py").run()
+    assert not at.exception
+    assert any(f"{expected:,} of 5,000 respondents" in m.value for m in at.markdown)
 
 
 def test_upload_replaces_data_and_bad_upload_keeps_it(shapes_dir):

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 from conftest import REAL, ROOT, SAMPLE, needs_shared
 from survey_shapes import EXPECTED, EXPECTED_N, EXPECTED_NPS, SHAPES
@@ -154,3 +155,29 @@ def test_every_real_file_loads_or_says_what_to_fix():
             load_survey(path)
         except CxInputError as exc:
             assert "--loyalty" in str(exc) or "Data page" in str(exc), (path.name, str(exc))
+
+
+def test_segments_become_categoricals_with_trimmed_labels():
+    import numpy as np
+
+    from cx.clean import segment_values
+
+    text = pd.Series(["EMEA", "EMEA ", " APAC", "", None, "APAC"], dtype="str")
+    for column in (text, text.astype("category")):
+        out = segment_values(column)
+        assert isinstance(out.dtype, pd.CategoricalDtype)
+        assert list(out.cat.categories) == ["APAC", "EMEA"]
+        assert out.tolist()[:4] == ["EMEA", "EMEA", "APAC", np.nan] and pd.isna(out.iloc[4])
+    assert segment_values(pd.Series([1.0, 2.0, np.nan, 2.5])).tolist()[:2] == ["1", "2"]
+    assert segment_values(pd.Series([3, 1, 3])).cat.categories.tolist() == ["1", "3"]
+
+
+def test_csv_reads_few_distinct_texts_as_categoricals(tmp_path):
+    from cx.load import read_survey_file
+
+    path = tmp_path / "s.csv"
+    path.write_text("Region,Comment\n" + "".join(f"{'EMEA' if i % 2 else 'APAC'},comment number {i}\n"
+                                                 for i in range(3000)))
+    frame = read_survey_file(path).frame
+    assert isinstance(frame["Region"].dtype, pd.CategoricalDtype)
+    assert not isinstance(frame["Comment"].dtype, pd.CategoricalDtype)  # 3,000 distinct texts: kept as text

@@ -132,3 +132,23 @@ def test_period_labels():
 def test_distribution():
     d = score_distribution(frame([0, 10, 10, 7]), "ltr")
     assert d["count"].sum() == 4 and d.loc[10, "count"] == 2 and d.loc[10, "group"] == "Promoter"
+
+
+def test_period_codes_match_calendar_months_and_quarters():
+    import numpy as np
+
+    from cx.nps import _period_codes
+
+    rng = np.random.default_rng(7)
+    days = rng.integers(-800, 20_000, 2_000)  # days around 1970, before and after
+    dates = pd.Series(pd.to_datetime(days, unit="D"))
+    dates[rng.random(2_000) < 0.1] = pd.NaT
+    for period, fmt in (("month", lambda d: f"{d.year:04d}-{d.month:02d}"),
+                        ("quarter", lambda d: f"{d.year:04d}-Q{d.quarter}")):
+        codes, labels = _period_codes(dates, period)
+        got = [labels[c] if c >= 0 else None for c in codes]
+        assert got == [fmt(d) if pd.notna(d) else None for d in dates]
+        assert labels == sorted(labels)
+    local = pd.Series(pd.to_datetime(["2026-03-31 23:30", "2026-04-01 00:30"]).tz_localize("Europe/Paris"))
+    assert _period_codes(local, "quarter")[1] == ["2026-Q1", "2026-Q2"]  # the respondent's calendar date
+    assert _period_codes(pd.Series(pd.to_datetime([None, None])), "month")[1] == []

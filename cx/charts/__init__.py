@@ -67,3 +67,49 @@ def finish(chart: alt.TopLevelMixin, title: str, n: int | None = None, total: in
         .configure_legend(labelFontSize=12, titleFontSize=12, orient="bottom")
         .configure_view(strokeWidth=0)
     )
+
+
+def stable_spec(spec: dict) -> dict:
+    """The spec with its datasets named by position and its subtitle read from the data.
+
+    Altair names datasets by a hash of their rows and the subtitle states the base n, so every filter
+    change made a new spec, which the browser compiles and draws from scratch. With both taken out of
+    the spec, a filter change changes only the data, and the browser updates the drawn chart in place.
+    """
+    datasets = spec.get("datasets")
+    if not datasets:
+        return spec
+    names: dict[str, str] = {}
+
+    def rename(node, parent_key: str | None = None):
+        if isinstance(node, dict):
+            if parent_key == "data" and isinstance(node.get("name"), str) and node["name"] in datasets:
+                node["name"] = names.setdefault(node["name"], f"ds{len(names)}")
+            for k, v in node.items():
+                if k != "datasets":
+                    rename(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                rename(v, parent_key)
+
+    out = dict(spec)
+    for key in out:
+        if key != "datasets":
+            out[key] = _deep_copy(out[key])
+            rename(out[key], key)
+    out["datasets"] = {new: [dict(row) for row in datasets[old]] for old, new in names.items()}
+    title = out.get("title")
+    first = out["datasets"].get("ds0")
+    if isinstance(title, dict) and isinstance(title.get("subtitle"), str) and first:
+        for row in first:
+            row["_subtitle"] = title["subtitle"]
+        out["title"] = {**title, "subtitle": {"expr": "length(data('ds0')) ? data('ds0')[0]._subtitle : ''"}}
+    return out
+
+
+def _deep_copy(node):
+    if isinstance(node, dict):
+        return {k: _deep_copy(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_deep_copy(v) for v in node]
+    return node

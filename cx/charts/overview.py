@@ -29,10 +29,10 @@ def segment_chart(table: pd.DataFrame, segment: str, overall: float | None, n: i
         for small, differs in zip(data["small_base"], data["differs"])
     ]
     data["label"] = [f"{v} (n={n_:,})" for v, n_ in zip(data["value"], data["n"])]
-    order = data.sort_values("score", ascending=False, na_position="last")["label"].tolist()
     colors = alt.Scale(domain=["Differs from the rest", "Not significantly different", "Base too small"],
                        range=[BLUE, GREY, LIGHT_GREY])
-    y = alt.Y("label:N", sort=order, title=None)
+    # sorted by a field, not by a list of labels, so the spec stays the same when only the scores change
+    y = alt.Y("label:N", sort=alt.EncodingSortField("score", order="descending"), title=None)
     tooltip = [alt.Tooltip("value:N", title=segment), alt.Tooltip("n:Q", format=","),
                alt.Tooltip("score:Q", title="NPS", format="+.1f"), alt.Tooltip("ci_low:Q", title="95% low", format="+.1f"),
                alt.Tooltip("ci_high:Q", title="95% high", format="+.1f"), alt.Tooltip("status:N", title="")]
