@@ -544,18 +544,21 @@ def _prepare(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, *, weigh
     if missing == "listwise" and n_listwise == 0:
         raise CxInputError("No respondent answered the outcome and every selected driver, so listwise analysis "
                            "has no data. Leave out the drivers most often skipped, or use pairwise deletion.")
-    yr = y[rows]
     wr = w[rows] if w is not None else None
+    # Each column is copied once, straight into the column-major matrix that every pass below reads.
+    Z = np.empty((int(rows.sum()), len(drivers) + 1), order="F")
+    for k, c in enumerate([*cols, y]):
+        np.compress(rows, c, out=Z[:, k])
     # constant drivers (over the rows each driver is used on) are left out
-    keep, dropped, used = [], [], []
-    for d, c in zip(drivers, cols):
-        col = c[rows]
+    keep, dropped = [], []
+    for k, d in enumerate(drivers):
+        col = Z[:, k]
         seen = col[np.isfinite(col)] if missing == "pairwise" else col
         if seen.size and seen.min() < seen.max():
             keep.append(d)
-            used.append(col)
         else:
             dropped.append(d)
+    yr = Z[:, -1]
     if dropped:
         one = len(dropped) == 1
         warnings.append("'" + "', '".join(dropped) + "' "
@@ -570,11 +573,8 @@ def _prepare(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, *, weigh
         raise CxInputError(f"Everyone in the analysis gave the same '{outcome}' "
                            + ("group" if outcome_type == "detractor" else "answer")
                            + ", so there is nothing to explain. Widen the filter or choose another outcome.")
-    # column-major: every per-driver pass below reads contiguous memory
-    Z = np.empty((len(yr), len(keep) + 1), order="F")
-    for k, col in enumerate(used):
-        Z[:, k] = col
-    Z[:, -1] = yr
+    if dropped:
+        Z = np.asfortranarray(Z[:, [drivers.index(d) for d in keep] + [len(drivers)]])
     names = keep
     if missing == "pairwise":
         M = np.isfinite(Z).astype(float)
@@ -602,8 +602,12 @@ def _weighted_cov(Z: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.n
     """Weighted mean and covariance matrix (up to a constant factor) of complete data."""
     if w is None:
         mu = Z.mean(axis=0)
-        Zc = Z - mu
-        return mu, Zc.T @ Zc
+        # centred in blocks of rows: the same sums as (Z - mu).T @ (Z - mu) without a copy of Z
+        C = np.zeros((Z.shape[1], Z.shape[1]))
+        for start in range(0, len(Z), 1 << 16):
+            block = Z[start:start + (1 << 16)] - mu
+            C += block.T @ block
+        return mu, C
     mu = (w @ Z) / w.sum()
     Zc = Z - mu
     return mu, Zc.T @ (Zc * w[:, None])

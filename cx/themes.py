@@ -695,12 +695,23 @@ _DEDUP_BELOW = 0.6
 
 
 def _distinct_share(texts) -> float:
-    """Share of distinct texts in an evenly spread sample of 20,000 (cheap estimate)."""
+    """Share of distinct texts among the comments of an evenly spread sample of 20,000 rows (cheap estimate)."""
     import pyarrow.compute as pc
 
     step = max(1, len(texts) // 20_000)
-    sample = texts.take(np.arange(0, len(texts), step)[:20_000])
+    sample = pc.drop_null(texts.take(np.arange(0, len(texts), step)[:20_000]))
     return pc.count_distinct(sample).as_py() / max(len(sample), 1)
+
+
+def _non_empty(texts) -> np.ndarray:
+    """Which texts hold something other than whitespace (missing ones do not)."""
+    import pyarrow.compute as pc
+
+    if not len(texts):
+        return np.zeros(0, dtype=bool)
+    trimmed = pc.utf8_trim_whitespace(texts)
+    return np.asarray(pc.fill_null(pc.greater(pc.utf8_length(trimmed), 0), False).to_numpy(zero_copy_only=False),
+                      dtype=bool)
 
 
 def _python_match(texts: list[str], pattern: str) -> np.ndarray:
@@ -801,22 +812,21 @@ def code_comments(comments: pd.Series, codebook: pd.DataFrame | Mapping[str, str
     themes, patterns, skipped = _coding_rules(codebook)
     n = len(comments)
     arr = _arrow_strings(comments)
-    if n:
-        trimmed = pc.utf8_trim_whitespace(arr)
-        non_empty = pc.fill_null(pc.greater(pc.utf8_length(trimmed), 0), False).to_numpy(zero_copy_only=False)
-    else:
-        non_empty = np.zeros(0, dtype=bool)
-    non_empty = np.asarray(non_empty, dtype=bool)
-    rows = np.flatnonzero(non_empty)
     matrix = np.zeros((n, len(themes)), dtype=bool, order="F")
+    codes = None
+    if n >= _DEDUP_MIN_ROWS and themes and _distinct_share(arr) < _DEDUP_BELOW:
+        # Many repeated comments ("Good service", "N/A"): each distinct text is checked and matched once.
+        encoded = pc.dictionary_encode(arr)
+        texts = encoded.dictionary
+        every_code = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        non_empty = np.append(_non_empty(texts), False)[every_code]  # code -1 (no comment) is empty
+        rows = np.flatnonzero(non_empty)
+        codes = every_code[rows]
+    else:
+        non_empty = _non_empty(arr)
+        rows = np.flatnonzero(non_empty)
+        texts = arr.take(rows) if rows.size and themes else None
     if rows.size and themes:
-        texts = arr.take(rows)
-        codes = None
-        if rows.size >= _DEDUP_MIN_ROWS and _distinct_share(texts) < _DEDUP_BELOW:
-            # Many repeated comments ("Good service", "N/A"): match each distinct text once.
-            encoded = pc.dictionary_encode(texts)
-            codes = encoded.indices.to_numpy(zero_copy_only=False)
-            texts = encoded.dictionary
         matcher = _Matcher(texts)
         workers = min(len(themes), os.cpu_count() or 1)
         if workers > 1 and len(texts) >= 20_000:

@@ -378,7 +378,7 @@ def test_repeated_comments_are_coded_once_with_the_same_result(monkeypatch):
     """60,000 rows drawn from 6 texts take the distinct-text path; it equals the row-by-row path."""
     import cx.themes as themes
 
-    texts = ["late delivery", "wrong invoice", "late invoice", "  ", "great", "prix élevé"]
+    texts = ["late delivery", "wrong invoice", "late invoice", "  ", "great", "prix élevé", None]
     s = pd.Series(np.random.default_rng(3).choice(np.array(texts, dtype=object), size=60_000), dtype="str")
     book = {"Billing": "invoice", "Delivery": r"\blate\b", "Price": r"\bprix\b|\w+é\b"}
     fast = code_comments(s, book)
