@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from big_survey import big_survey  # noqa: E402
 
 PY = sys.executable
-REPEAT = 5
+REPEAT = 7
 
 BARE = """
 import io, resource, sys, time

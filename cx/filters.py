@@ -80,7 +80,7 @@ def filter_mask(frame: pd.DataFrame, spec: FilterSpec, date_col: str | None = No
     mask = np.ones(len(frame), dtype=bool)
     for col, values in spec.segments:
         if col in frame.columns:
-            mask &= frame[col].astype("str").isin(values).to_numpy(dtype=bool, na_value=False)
+            mask &= is_one_of(frame[col], values)
     if date_col and date_col in frame.columns and (spec.date_from or spec.date_to):
         d = frame[date_col]
         if spec.date_from:
@@ -90,8 +90,22 @@ def filter_mask(frame: pd.DataFrame, spec: FilterSpec, date_col: str | None = No
     if spec.core_growth:
         for col, values in spec.icp:
             if col in frame.columns:
-                mask &= frame[col].astype("str").isin(values).to_numpy(dtype=bool, na_value=False)
+                mask &= is_one_of(frame[col], values)
     return mask
+
+
+def is_one_of(column: pd.Series, values) -> np.ndarray:
+    """Which rows hold one of the values, compared as text (missing values never match)."""
+    values = [str(v) for v in values]
+    if isinstance(column.dtype, pd.CategoricalDtype):  # decided once per category, then looked up by code
+        hit = np.append(column.cat.categories.astype("str").isin(values), False)
+        return hit[column.cat.codes.to_numpy()]
+    return column.astype("str").isin(values).to_numpy(dtype=bool, na_value=False)
+
+
+def present_labels(column: pd.Series) -> list[str]:
+    """The values present in a column, as text, sorted (a segment's values in the current view)."""
+    return sorted({str(v) for v in column.dropna().unique()})
 
 
 def apply_filter(frame: pd.DataFrame, spec: FilterSpec, date_col: str | None = None) -> pd.DataFrame:

@@ -354,7 +354,9 @@ def scope_values(frame: pd.DataFrame, col: str) -> list[str]:
     """The values of a segment column present in the frame, as text, sorted (the plan scopes)."""
     if col not in frame.columns:
         raise CxInputError(f"Column {col!r} is not in the data. Pick one of: {', '.join(map(str, frame.columns))}.")
-    return sorted(frame[col].dropna().astype("str").unique().tolist(), key=str)
+    from cx.filters import present_labels
+
+    return present_labels(frame[col])
 
 
 def _text(x) -> str:

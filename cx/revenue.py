@@ -854,7 +854,13 @@ def segment_inputs(frame: pd.DataFrame, segment: str, saved: Mapping[str, float]
     >>> segment_inputs(f, "Unit", {"A": 10.0}, "customers").to_dict("list")
     {'value': ['B', 'A'], 'respondents': [2, 1], 'customers': [nan, 10.0]}
     """
-    counts = _series(frame, segment, "segment").dropna().astype("str").value_counts(sort=False)
+    labels = _series(frame, segment, "segment").dropna()
+    if isinstance(labels.dtype, pd.CategoricalDtype):  # counted by code, then named
+        counts = labels.value_counts(sort=False)
+        counts = counts[counts > 0]
+        counts.index = counts.index.astype("str")
+    else:
+        counts = labels.astype("str").value_counts(sort=False)
     table = pd.DataFrame({"value": counts.index.astype("object"), "respondents": counts.to_numpy(dtype=np.int64)})
     table = table.sort_values(["respondents", "value"], ascending=[False, True], kind="stable").reset_index(drop=True)
     saved = {str(k): v for k, v in (saved or {}).items()}

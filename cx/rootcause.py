@@ -83,7 +83,9 @@ def scope_mask(frame: pd.DataFrame, scope_col: str | None, scope: str) -> np.nda
     """Rows in a scope: everyone for "Overall", else rows whose scope column equals the value."""
     if not scope_col or scope == OVERALL:
         return np.ones(len(frame), dtype=bool)
-    return (frame[scope_col].astype("str") == scope).to_numpy(dtype=bool, na_value=False)
+    from cx.filters import is_one_of
+
+    return is_one_of(frame[scope_col], [scope])
 
 
 def for_scope(entries: Sequence[dict], scope: str) -> list[dict]:

@@ -1914,8 +1914,9 @@ def comment_scope(frame: pd.DataFrame, coded: CodedComments, loyalty_col: str | 
     if segment:
         if value is None:
             raise CxInputError(f"Pick a value of {segment!r} to keep.")
-        values = _frame_column(frame, coded, segment).astype("str")
-        keep &= (values == str(value)).fillna(False).to_numpy(dtype=bool)
+        from cx.filters import is_one_of
+
+        keep &= is_one_of(_frame_column(frame, coded, segment), [value])
     if driver_mask is not None:
         if isinstance(driver_mask, pd.Series):
             driver_mask = driver_mask.reindex(coded.index).fillna(False).to_numpy(dtype=bool)
@@ -1962,7 +1963,9 @@ def segment_values(frame: pd.DataFrame, column: str) -> list[str]:
     """
     if column not in frame.columns:
         raise CxInputError(f"Column {column!r} is not in the data.")
-    return sorted(frame[column].dropna().astype("str").unique().tolist())
+    from cx.filters import present_labels
+
+    return present_labels(frame[column])
 
 
 def available_weightings(loyalty_col: str | None, revenue_col: str | None) -> tuple[str, ...]:

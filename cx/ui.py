@@ -804,8 +804,9 @@ def core_growth_editor() -> None:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _segment_options(token: str, r: Roles, col: str, _frame: pd.DataFrame) -> list[str]:
-    values = _frame[col].dropna().astype("str").unique().tolist()
-    return sorted(values, key=str)
+    from cx.filters import present_labels
+
+    return present_labels(_frame[col])
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
