@@ -106,7 +106,10 @@ def read_survey_file(path: str | Path, progress: Progress | None = None, *,
     if path.is_dir():
         raise CxInputError(f"{path} is a folder, not a survey file. Give the path of a CSV, Excel or Parquet file.")
     data = path.read_bytes()
-    if meanwhile is None:
+    binary = data[:4] in (b"PK\x03\x04", b"PAR1") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    if meanwhile is None or binary:  # workbooks and Parquet build pandas frames: read them after the imports
+        if meanwhile is not None:
+            meanwhile()
         return read_survey(data, path.name, progress)
     from concurrent.futures import ThreadPoolExecutor
 
