@@ -42,7 +42,8 @@ def load_survey(path: str | Path, options: AnalyzeOptions | None = None,
     ``raw`` is the file already read, when the caller read it (the command line reads while importing).
     """
     options = options or AnalyzeOptions()
-    raw = raw or read_survey_file(path)
+    if raw is None:
+        raw = read_survey_file(path)
     inspection = inspect_survey(raw)
     roles = roles_with_overrides(
         inspection, raw, loyalty=options.loyalty, outcome=options.outcome, drivers=options.drivers,

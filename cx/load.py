@@ -106,8 +106,7 @@ def read_survey_file(path: str | Path, progress: Progress | None = None, *,
     if path.is_dir():
         raise CxInputError(f"{path} is a folder, not a survey file. Give the path of a CSV, Excel or Parquet file.")
     data = path.read_bytes()
-    binary = data[:4] in (b"PK\x03\x04", b"PAR1") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    if meanwhile is None or binary:  # workbooks and Parquet build pandas frames: read them after the imports
+    if meanwhile is None or _binary_format(data):  # workbooks and Parquet build pandas frames: after the imports
         if meanwhile is not None:
             meanwhile()
         return read_survey(data, path.name, progress)
@@ -149,11 +148,12 @@ def _parse(data: bytes, name: str, report: Progress) -> RawSurvey | _ParsedText:
         raise CxInputError(f"{name} is empty. Export the survey again and load the new file.")
     report(0.05, "Recognising the file format")
     suffix = Path(name).suffix.lower()
-    if data[:4] == b"PK\x03\x04":
+    binary = _binary_format(data)
+    if binary == "xlsx":
         return _read_xlsx(data, name, report)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if binary == "xls":
         return _read_xls(data, name, report)
-    if data[:4] == b"PAR1":
+    if binary == "parquet":
         return _read_parquet(data, name)
     if suffix in (".xlsx", ".xlsm", ".xls", ".parquet", ".pq"):
         kind = "a Parquet file" if suffix in (".parquet", ".pq") else "an Excel workbook"
@@ -162,6 +162,15 @@ def _parse(data: bytes, name: str, report: Progress) -> RawSurvey | _ParsedText:
             "renamed). Open it in the program that made it and save it again, or export as CSV."
         )
     return _parse_text(data, name, report)
+
+
+def _binary_format(data: bytes) -> str | None:
+    """"xlsx", "xls" or "parquet" by the file's first bytes; None for text."""
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "xls"
+    return "parquet" if data[:4] == b"PAR1" else None
 
 
 def _finish(parsed: RawSurvey | _ParsedText) -> RawSurvey:

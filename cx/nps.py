@@ -146,17 +146,15 @@ def _grouped(groups: np.ndarray, k: int, codes: np.ndarray, w: np.ndarray | None
     valid = (codes >= 0) & (groups >= 0)
     key = groups[valid].astype(np.int64) * 3 + codes[valid]
     counts = np.bincount(key, minlength=3 * k).reshape(k, 3)
-    if w is not None:
-        wv = w[valid]
-        okw = np.isfinite(wv) & (wv > 0)
-        wv = np.where(okw, wv, 0.0)
-        wsum = np.bincount(key, weights=wv, minlength=3 * k).reshape(k, 3)
-        w2sum = np.bincount(groups[valid], weights=wv**2, minlength=k)
+    wv = w[valid]
+    wv = np.where(np.isfinite(wv) & (wv > 0), wv, 0.0)
+    wsum = np.bincount(key, weights=wv, minlength=3 * k).reshape(k, 3)
+    w2sum = np.bincount(groups[valid], weights=wv**2, minlength=k)
     out = []
     for g in range(k):
         d_, q_, p_ = (int(x) for x in counts[g])
         base = nps_from_counts(p_, q_, d_)
-        if w is None or base.n == 0 or wsum[g].sum() <= 0:
+        if base.n == 0 or wsum[g].sum() <= 0:
             out.append(base)
             continue
         total = wsum[g].sum()
@@ -281,16 +279,9 @@ PERIODS = {"month": "M", "quarter": "Q"}
 
 
 def period_labels(dates: pd.Series, period: str) -> pd.Series:
-    """Calendar month ("2026-01") or quarter ("2026-Q1") of each date."""
-    if period not in PERIODS:
-        raise ValueError(f"period must be 'month' or 'quarter', not {period!r}")
-    d = pd.to_datetime(dates)
-    year = d.dt.year.astype("Int64").astype(str).str.zfill(4)
-    if period == "month":
-        labels = year + "-" + d.dt.month.astype("Int64").astype(str).str.zfill(2)
-    else:
-        labels = year + "-Q" + d.dt.quarter.astype("Int64").astype(str)
-    return labels.where(d.notna())
+    """Calendar month ("2026-01") or quarter ("2026-Q1") of each date; missing where the date is."""
+    codes, labels = _period_codes(dates, period)
+    return pd.Series(np.array([*labels, None], dtype=object)[codes], index=getattr(dates, "index", None), dtype="str")
 
 
 def nps_trend(frame: pd.DataFrame, loyalty: str, date: str | None = None, period: str = "quarter",

@@ -791,15 +791,13 @@ def core_growth_editor() -> None:
     """The definition of core-growth customers (the sidebar's "core-growth only" filter): segment values.
 
     Drawn on the Data page rather than in the sidebar, so that every rerun of every page does not redraw
-    a multiselect per segment.
+    a multiselect per segment. The saved choices were restored by `sidebar_filter`, earlier in the run.
     """
     s = survey()
     r = s.roles
     token = dataset().token
     for col in r.segments:
-        options = _segment_options(token, r, col, s.frame)
-        keep_choices(f"flt_icp_{col}", options, [])
-        st.multiselect(col, options, key=f"flt_icp_{col}", placeholder="Any")
+        st.multiselect(col, _segment_options(token, r, col, s.frame), key=f"flt_icp_{col}", placeholder="Any")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

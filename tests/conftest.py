@@ -66,7 +66,7 @@ def open_app(page: str | None = None, timeout: float = 120, at=None):
     """Run the app (AppTest) from its entry, then switch to ``pages/<page>.py``; no exception allowed."""
     from streamlit.testing.v1 import AppTest
 
-    at = at or AppTest.from_file(APP, default_timeout=timeout)
+    at = AppTest.from_file(APP, default_timeout=timeout) if at is None else at
     at.run()
     assert not at.exception, at.exception
     if page:

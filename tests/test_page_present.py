@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import APP, SAMPLE
+from conftest import SAMPLE, open_app
 from streamlit.testing.v1 import AppTest
 
 from cx import fmt
@@ -55,14 +55,7 @@ def expected(sample):
 
 
 def run_app(page: str | None = "present", at: AppTest | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120) if at is None else at
-    at.run()
-    assert not at.exception, at.exception
-    if page:
-        at.switch_page(f"../pages/{page}.py")
-        at.run()
-        assert not at.exception, at.exception
-    return at
+    return open_app(page, timeout=120, at=at)
 
 
 def present(at: AppTest) -> AppTest:

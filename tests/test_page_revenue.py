@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import APP, ROOT, SAMPLE
+from conftest import APP, ROOT, SAMPLE, open_app
 from streamlit.testing.v1 import AppTest
 
 from cx import fmt
@@ -36,14 +36,7 @@ def sample():
 
 
 def run_app(page: str | None = "revenue", at: AppTest | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90) if at is None else at
-    at.run()
-    assert not at.exception, at.exception
-    if page:
-        at.switch_page(f"../pages/{page}.py")
-        at.run()
-        assert not at.exception, at.exception
-    return at
+    return open_app(page, timeout=90, at=at)
 
 
 def metric(at: AppTest, label: str):
