@@ -544,11 +544,16 @@ def _prepare(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, *, weigh
     if missing == "listwise" and n_listwise == 0:
         raise CxInputError("No respondent answered the outcome and every selected driver, so listwise analysis "
                            "has no data. Leave out the drivers most often skipped, or use pairwise deletion.")
-    wr = w[rows] if w is not None else None
     # Each column is copied once, straight into the column-major matrix that every pass below reads.
-    Z = np.empty((int(rows.sum()), len(drivers) + 1), order="F")
+    n_rows = int(rows.sum())
+    take = None if n_rows == len(rows) else np.flatnonzero(rows)
+    wr = w if w is None or take is None else w[take]
+    Z = np.empty((n_rows, len(drivers) + 1), order="F")
     for k, c in enumerate([*cols, y]):
-        np.compress(rows, c, out=Z[:, k])
+        if take is None:
+            Z[:, k] = c
+        else:
+            np.take(c, take, out=Z[:, k])
     # constant drivers (over the rows each driver is used on) are left out
     keep, dropped = [], []
     for k, d in enumerate(drivers):
@@ -651,6 +656,64 @@ def _nearest_correlation(R: np.ndarray) -> np.ndarray:
     return C
 
 
+def _descriptives(Z: np.ndarray, w: np.ndarray | None, names: Sequence[str], scale,
+                  pairwise: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each driver's (weighted) mean, top-box share and Spearman correlation with the outcome (last column).
+
+    Over the rows used: listwise, every row of Z; pairwise, the rows answering the driver and the outcome.
+    Whole-number ratings are tallied in one joint table with the outcome, from which all three follow.
+    """
+    p = Z.shape[1] - 1
+    means, tops, spearman = np.empty(p), np.empty(p), np.empty(p)
+    y_codes = buf = None
+    if not pairwise:
+        y_codes = _rank_codes(Z[:, -1], w)
+        buf = np.empty(len(Z), dtype=np.intp)
+    for j, d in enumerate(names):
+        table = None
+        if not pairwise:
+            span = _small_int_codes(Z[:, j], buf)
+            ny = len(y_codes[1])
+            if span is not None and (span[1] - span[0] + 1) * ny <= 2_000_000:
+                np.multiply(buf, ny, out=buf)
+                buf += y_codes[0]
+                table = np.bincount(buf, weights=w, minlength=int(span[1] - span[0] + 1) * ny).reshape(-1, ny)
+        if table is not None:
+            px = table.sum(axis=1)
+            values = span[0] + np.arange(len(px))
+            W = px.sum()
+            means[j] = float(px @ values / W)
+            sc = _resolve_scale(scale, d, None, observed=span)
+            tops[j] = math.nan if sc is None else float(px[values >= _box_cuts(*sc)[1]].sum() / W)
+            spearman[j] = _spearman_from_table(table, np.cumsum(px) - px / 2.0, y_codes[1])
+            continue
+        rows = (np.isfinite(Z[:, j]) & np.isfinite(Z[:, -1])) if pairwise else slice(None)
+        x = Z[rows, j]
+        ww = None if w is None else w[rows]
+        means[j] = float(np.average(x, weights=ww))
+        sc = _resolve_scale(scale, d, x)
+        tops[j] = math.nan if sc is None else float(np.average(x >= _box_cuts(*sc)[1], weights=ww))
+        spearman[j] = _spearman(x, Z[rows, -1], ww, y_codes)
+    return means, tops, spearman
+
+
+def _small_int_codes(x: np.ndarray, out: np.ndarray) -> tuple[float, float] | None:
+    """``x - min(x)`` written into the integer buffer ``out``, and (min, max); None unless x is ratings.
+
+    Ratings here: whole numbers spanning at most 100,000. On None, ``out`` holds nothing useful.
+    """
+    if not x.size:
+        return None
+    lo, hi = float(x.min()), float(x.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo > 100_000 or max(abs(lo), abs(hi)) > 2**52:
+        return None
+    np.copyto(out, x, casting="unsafe")
+    if not np.array_equal(out, x):
+        return None
+    out -= int(lo)
+    return lo, hi
+
+
 def _rank_codes(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Integer code of each value (in sorted order) and the (weighted) mid-rank of each code.
 
@@ -675,19 +738,23 @@ def _spearman(x: np.ndarray, y: np.ndarray, w: np.ndarray | None,
     ky, ry = y_codes if y_codes is not None else _rank_codes(y, w)
     nx, ny = len(rx), len(ry)
     if nx * ny <= 2_000_000:
-        T = np.bincount(kx * ny + ky, weights=w, minlength=nx * ny).reshape(nx, ny)
-        W = T.sum()
-        px, py = T.sum(axis=1), T.sum(axis=0)
-        mx, my = px @ rx / W, py @ ry / W
-        cov = (rx - mx) @ T @ (ry - my)
-        den = math.sqrt((px @ (rx - mx) ** 2) * (py @ (ry - my) ** 2))
-    else:
-        a, b = rx[kx], ry[ky]
-        ww = np.ones(len(a)) if w is None else w
-        W = ww.sum()
-        a, b = a - ww @ a / W, b - ww @ b / W
-        cov = (ww * a) @ b
-        den = math.sqrt(((ww * a) @ a) * ((ww * b) @ b))
+        return _spearman_from_table(np.bincount(kx * ny + ky, weights=w, minlength=nx * ny).reshape(nx, ny), rx, ry)
+    a, b = rx[kx], ry[ky]
+    ww = np.ones(len(a)) if w is None else w
+    W = ww.sum()
+    a, b = a - ww @ a / W, b - ww @ b / W
+    cov = (ww * a) @ b
+    den = math.sqrt(((ww * a) @ a) * ((ww * b) @ b))
+    return float(cov / den) if den > 0 else math.nan
+
+
+def _spearman_from_table(T: np.ndarray, rx: np.ndarray, ry: np.ndarray) -> float:
+    """Spearman correlation from the joint (weighted) frequency table of two answers and their mid-ranks."""
+    W = T.sum()
+    px, py = T.sum(axis=1), T.sum(axis=0)
+    mx, my = px @ rx / W, py @ ry / W
+    cov = (rx - mx) @ T @ (ry - my)
+    den = math.sqrt((px @ (rx - mx) ** 2) * (py @ (ry - my) ** 2))
     return float(cov / den) if den > 0 else math.nan
 
 
@@ -696,7 +763,11 @@ def _infer_scale(values: np.ndarray) -> tuple[float, float] | None:
     v = values[np.isfinite(values)]
     if v.size == 0 or not np.array_equal(v, np.floor(v)):
         return None
-    lo, hi = float(v.min()), float(v.max())
+    return _scale_of_range(float(v.min()), float(v.max()))
+
+
+def _scale_of_range(lo: float, hi: float) -> tuple[float, float] | None:
+    """The rating scale of whole-number answers from lo to hi (None when not a rating)."""
     if lo < 0 or hi > 10:
         return None
     if lo >= 1 and hi <= 5:
@@ -706,7 +777,12 @@ def _infer_scale(values: np.ndarray) -> tuple[float, float] | None:
     return (0.0, 10.0) if lo == 0 else (1.0, 10.0)
 
 
-def _resolve_scale(scale, driver: str, values: np.ndarray) -> tuple[float, float] | None:
+def _resolve_scale(scale, driver: str, values: np.ndarray | None, *,
+                   observed: tuple[float, float] | None = None) -> tuple[float, float] | None:
+    """The given scale of a driver, else the one its answers show.
+
+    ``observed`` is the (min, max) of answers already known to be whole numbers; else ``values`` are checked.
+    """
     if isinstance(scale, dict):
         scale = scale.get(driver)
     if scale is not None:
@@ -714,7 +790,7 @@ def _resolve_scale(scale, driver: str, values: np.ndarray) -> tuple[float, float
         if not lo < hi:
             raise CxInputError(f"The scale of '{driver}' must run from a low to a higher value; got {scale}.")
         return lo, hi
-    return _infer_scale(values)
+    return _scale_of_range(*observed) if observed is not None else _infer_scale(values)
 
 
 def _box_cuts(lo: float, hi: float) -> tuple[float, float]:
@@ -1213,18 +1289,7 @@ def key_drivers(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, metho
         tick(1.0)
 
     # descriptive numbers per driver, over the rows used
-    spearman = np.empty(p)
-    means = np.empty(p)
-    tops = np.empty(p)
-    y_codes = None if pairwise else _rank_codes(Z[:, -1], w)
-    for j, d in enumerate(prep.names):
-        rows = (np.isfinite(Z[:, j]) & np.isfinite(Z[:, -1])) if pairwise else slice(None)
-        x = Z[rows, j]
-        ww = None if w is None else w[rows]
-        means[j] = float(np.average(x, weights=ww))
-        sc = _resolve_scale(scale, d, x)
-        tops[j] = math.nan if sc is None else float(np.average(x >= _box_cuts(*sc)[1], weights=ww))
-        spearman[j] = _spearman(x, Z[rows, -1], ww, y_codes)
+    means, tops, spearman = _descriptives(Z, w, prep.names, scale, pairwise)
 
     if boot is not None:
         lo = np.nanpercentile(boot, 2.5, axis=0)

@@ -310,6 +310,39 @@ def test_top_box_mean_and_answered_counts_by_hand():
 # ─── invariants ─────────────────────────────────────────────────────────────────────────────────
 
 
+def test_rating_descriptives_match_their_elementwise_definitions():
+    """Whole-number ratings are tallied in a joint table with the outcome: the mean, top box and Spearman from
+    it equal numpy's mean, the share at the top of the scale and scipy's spearmanr over the complete rows, for
+    1–5 and 0–10 ratings, a -2..2 scale (no top box) and a non-integer driver (the elementwise path)."""
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(11)
+    n = 3_000
+    halo = rng.normal(size=n)
+    df = pd.DataFrame({
+        "five": np.clip(np.round(3 + halo + rng.normal(size=n)), 1, 5),
+        "ten": np.clip(np.round(7 + 2 * halo + rng.normal(size=n)), 0, 10),
+        "signed": np.clip(np.round(halo + rng.normal(size=n)), -2, 2),
+        "score": halo + rng.normal(size=n),
+    })
+    df["y"] = np.clip(np.round(7 + 1.5 * halo + rng.normal(size=n)), 0, 10)
+    df.loc[rng.random(n) < 0.05, "five"] = np.nan
+    df.loc[rng.random(n) < 0.05, "y"] = np.nan
+    names = ["five", "ten", "signed", "score"]
+    res = kda.key_drivers(df, names, "y")
+    used = df.dropna()
+    assert res.n == len(used)
+    for d in names:
+        item = res.item(d)
+        assert item.mean == pytest.approx(used[d].mean(), abs=1e-12)
+        assert item.spearman == pytest.approx(spearmanr(used[d], used["y"])[0], abs=1e-12)
+    assert res.item("five").top_box == pytest.approx((used["five"] >= 4).mean(), abs=1e-12)
+    assert res.item("ten").top_box == pytest.approx((used["ten"] >= 9).mean(), abs=1e-12)
+    assert math.isnan(res.item("signed").top_box) and math.isnan(res.item("score").top_box)
+    given = kda.key_drivers(df, names, "y", scale={"signed": (-2, 2)})
+    assert given.item("signed").top_box == pytest.approx((used["signed"] >= 1).mean(), abs=1e-12)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(p=st.integers(1, 5), n=st.integers(12, 60), seed=st.integers(0, 10_000), halo=st.floats(0, 2))
 def test_invariants_and_brute_force_agreement(p, n, seed, halo):
