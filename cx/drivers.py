@@ -478,11 +478,64 @@ def _check_columns(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, we
     return drivers
 
 
+_BLOCK_ROWS = 1 << 15
+
+
+class _Rows:
+    """The analysis columns (kept drivers, outcome last) over the rows used, read where they lie.
+
+    A million respondents × 13 columns is 100 MB: listwise analysis reads each column in place (or
+    gathers it into a reused buffer) and sums cross-products block by block instead. The matrix is
+    built only for the passes that need it (pairwise correlations, logistic models, the bootstrap).
+    """
+
+    def __init__(self, cols: list[np.ndarray], take: np.ndarray | None, n: int):
+        self.cols, self.take, self.n = cols, take, n
+        self._matrix: np.ndarray | None = None
+
+    @property
+    def width(self) -> int:
+        return len(self.cols)
+
+    def column(self, k: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Column k over the rows used: the column itself when every row is used, else gathered into ``out``."""
+        if self._matrix is not None:
+            return self._matrix[:, k]
+        if self.take is None:
+            return self.cols[k]
+        return np.take(self.cols[k], self.take, out=out)
+
+    def block(self, start: int, stop: int, out: np.ndarray) -> np.ndarray:
+        """Rows start..stop of every column, copied into the (rows × width, column-major) buffer ``out``."""
+        b = out[: stop - start]
+        for k, c in enumerate(self.cols):
+            if self.take is None:
+                b[:, k] = c[start:stop]
+            else:
+                np.take(c, self.take[start:stop], out=b[:, k])
+        return b
+
+    def select(self, ks: Sequence[int]) -> _Rows:
+        return _Rows([self.cols[k] for k in ks], self.take, self.n)
+
+    def matrix(self) -> np.ndarray:
+        """The rows × width matrix (column-major), built once."""
+        if self._matrix is None:
+            Z = np.empty((self.n, self.width), order="F")
+            for k, c in enumerate(self.cols):
+                if self.take is None:
+                    Z[:, k] = c
+                else:
+                    np.take(c, self.take, out=Z[:, k])
+            self._matrix = Z
+        return self._matrix
+
+
 @dataclass
 class _Prepared:
     names: list[str]  # kept drivers
     dropped: list[str]  # constant drivers
-    Z: np.ndarray  # rows × (p + 1), outcome last; NaN only in pairwise mode
+    rows: _Rows  # rows × (p + 1), outcome last; NaN only in pairwise mode
     w: np.ndarray | None
     n: int  # listwise n, or the smallest pairwise n
     n_listwise: int
@@ -491,6 +544,10 @@ class _Prepared:
     effective_n: float
     warnings: list[str]
     outcome_type: str
+
+    @property
+    def Z(self) -> np.ndarray:  # noqa: N802 (the data matrix's usual name)
+        return self.rows.matrix()
 
 
 def _prepare(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, *, weight: str | None,
@@ -544,26 +601,21 @@ def _prepare(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, *, weigh
     if missing == "listwise" and n_listwise == 0:
         raise CxInputError("No respondent answered the outcome and every selected driver, so listwise analysis "
                            "has no data. Leave out the drivers most often skipped, or use pairwise deletion.")
-    # Each column is copied once, straight into the column-major matrix that every pass below reads.
     n_rows = int(rows.sum())
     take = None if n_rows == len(rows) else np.flatnonzero(rows)
     wr = w if w is None or take is None else w[take]
-    Z = np.empty((n_rows, len(drivers) + 1), order="F")
-    for k, c in enumerate([*cols, y]):
-        if take is None:
-            Z[:, k] = c
-        else:
-            np.take(c, take, out=Z[:, k])
+    data = _Rows([*cols, y], take, n_rows)
+    buf = np.empty(n_rows) if take is not None else None
     # constant drivers (over the rows each driver is used on) are left out
     keep, dropped = [], []
     for k, d in enumerate(drivers):
-        col = Z[:, k]
+        col = data.column(k, out=buf)
         seen = col[np.isfinite(col)] if missing == "pairwise" else col
         if seen.size and seen.min() < seen.max():
             keep.append(d)
         else:
             dropped.append(d)
-    yr = Z[:, -1]
+    yr = data.column(len(drivers), out=buf)
     if dropped:
         one = len(dropped) == 1
         warnings.append("'" + "', '".join(dropped) + "' "
@@ -579,10 +631,10 @@ def _prepare(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, *, weigh
                            + ("group" if outcome_type == "detractor" else "answer")
                            + ", so there is nothing to explain. Widen the filter or choose another outcome.")
     if dropped:
-        Z = np.asfortranarray(Z[:, [drivers.index(d) for d in keep] + [len(drivers)]])
+        data = data.select([drivers.index(d) for d in keep] + [len(drivers)])
     names = keep
     if missing == "pairwise":
-        M = np.isfinite(Z).astype(float)
+        M = np.isfinite(data.matrix()).astype(float)
         pair_n = M.T @ M
         n = int(pair_n.min())
     else:
@@ -599,23 +651,37 @@ def _prepare(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, *, weigh
         eff = float(wr.sum() ** 2 / (wr**2).sum())
     else:
         eff = float(n)
-    return _Prepared(names, dropped, Z, wr, n, n_listwise, n_total, {d: n_answered[d] for d in names}, eff,
+    return _Prepared(names, dropped, data, wr, n, n_listwise, n_total, {d: n_answered[d] for d in names}, eff,
                      warnings, outcome_type)
 
 
-def _weighted_cov(Z: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted mean and covariance matrix (up to a constant factor) of complete data."""
-    if w is None:
-        mu = Z.mean(axis=0)
-        # centred in blocks of rows: the same sums as (Z - mu).T @ (Z - mu) without a copy of Z
-        C = np.zeros((Z.shape[1], Z.shape[1]))
-        for start in range(0, len(Z), 1 << 16):
-            block = Z[start:start + (1 << 16)] - mu
-            C += block.T @ block
-        return mu, C
-    mu = (w @ Z) / w.sum()
-    Zc = Z - mu
-    return mu, Zc.T @ (Zc * w[:, None])
+def _weighted_cov(data: _Rows, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean and covariance matrix (up to a constant factor) of complete data, block by block.
+
+    Sums are taken about the first block's mean (a shift that keeps them small), then corrected:
+    Σ w(x−μ)(x−μ)ᵀ = Σ w(x−s)(x−s)ᵀ − S Sᵀ / W with S = Σ w(x−s), W = Σ w.
+    """
+    q = data.width
+    buf = np.empty((min(data.n, _BLOCK_ROWS), q), order="F")
+    weighted = np.empty_like(buf) if w is not None else None
+    C, S, shift = np.zeros((q, q)), np.zeros(q), None
+    for start in range(0, data.n, _BLOCK_ROWS):
+        stop = min(start + _BLOCK_ROWS, data.n)
+        b = data.block(start, stop, buf)
+        if shift is None:
+            shift = b.mean(axis=0)
+        b -= shift
+        if w is None:
+            C += b.T @ b
+            S += b.sum(axis=0)
+        else:
+            wb = w[start:stop]
+            bw = np.multiply(b, wb[:, None], out=weighted[: stop - start])
+            C += b.T @ bw
+            S += bw.sum(axis=0)
+    W = float(data.n) if w is None else float(w.sum())
+    C -= np.outer(S, S) / W
+    return shift + S / W, C
 
 
 def _pairwise_corr(Z: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -656,44 +722,44 @@ def _nearest_correlation(R: np.ndarray) -> np.ndarray:
     return C
 
 
-def _descriptives(Z: np.ndarray, w: np.ndarray | None, names: Sequence[str], scale,
+def _descriptives(data: _Rows, w: np.ndarray | None, names: Sequence[str], scale,
                   pairwise: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each driver's (weighted) mean, top-box share and Spearman correlation with the outcome (last column).
 
-    Over the rows used: listwise, every row of Z; pairwise, the rows answering the driver and the outcome.
+    Over the rows used: listwise, every row; pairwise, the rows answering the driver and the outcome.
     Whole-number ratings are tallied in one joint table with the outcome, from which all three follow.
     """
-    p = Z.shape[1] - 1
+    p = data.width - 1
     means, tops, spearman = np.empty(p), np.empty(p), np.empty(p)
-    y_codes = buf = None
-    if not pairwise:
-        y_codes = _rank_codes(Z[:, -1], w)
-        buf = np.empty(len(Z), dtype=np.intp)
+    Z = data.matrix() if pairwise else None
+    y = Z[:, -1] if pairwise else data.column(p, out=np.empty(data.n) if data.take is not None else None)
+    codes = None if pairwise else np.empty(data.n, dtype=np.intp)
+    y_codes = None if pairwise else _rank_codes(y, w, out=np.empty(data.n, dtype=np.intp))
+    x_buf = None if pairwise or data.take is None else np.empty(data.n)
     for j, d in enumerate(names):
-        table = None
-        if not pairwise:
-            span = _small_int_codes(Z[:, j], buf)
+        if pairwise:
+            rows = np.isfinite(Z[:, j]) & np.isfinite(y)
+            x, yy, ww = Z[rows, j], y[rows], None if w is None else w[rows]
+        else:
+            x, yy, ww = data.column(j, out=x_buf), y, w
+            span = _small_int_codes(x, codes)
             ny = len(y_codes[1])
             if span is not None and (span[1] - span[0] + 1) * ny <= 2_000_000:
-                np.multiply(buf, ny, out=buf)
-                buf += y_codes[0]
-                table = np.bincount(buf, weights=w, minlength=int(span[1] - span[0] + 1) * ny).reshape(-1, ny)
-        if table is not None:
-            px = table.sum(axis=1)
-            values = span[0] + np.arange(len(px))
-            W = px.sum()
-            means[j] = float(px @ values / W)
-            sc = _resolve_scale(scale, d, None, observed=span)
-            tops[j] = math.nan if sc is None else float(px[values >= _box_cuts(*sc)[1]].sum() / W)
-            spearman[j] = _spearman_from_table(table, np.cumsum(px) - px / 2.0, y_codes[1])
-            continue
-        rows = (np.isfinite(Z[:, j]) & np.isfinite(Z[:, -1])) if pairwise else slice(None)
-        x = Z[rows, j]
-        ww = None if w is None else w[rows]
+                np.multiply(codes, ny, out=codes)
+                codes += y_codes[0]
+                table = np.bincount(codes, weights=w, minlength=int(span[1] - span[0] + 1) * ny).reshape(-1, ny)
+                px = table.sum(axis=1)
+                values = span[0] + np.arange(len(px))
+                W = px.sum()
+                means[j] = float(px @ values / W)
+                sc = _resolve_scale(scale, d, None, observed=span)
+                tops[j] = math.nan if sc is None else float(px[values >= _box_cuts(*sc)[1]].sum() / W)
+                spearman[j] = _spearman_from_table(table, np.cumsum(px) - px / 2.0, y_codes[1])
+                continue
         means[j] = float(np.average(x, weights=ww))
         sc = _resolve_scale(scale, d, x)
         tops[j] = math.nan if sc is None else float(np.average(x >= _box_cuts(*sc)[1], weights=ww))
-        spearman[j] = _spearman(x, Z[rows, -1], ww, y_codes)
+        spearman[j] = _spearman(x, yy, ww, y_codes)
     return means, tops, spearman
 
 
@@ -714,14 +780,14 @@ def _small_int_codes(x: np.ndarray, out: np.ndarray) -> tuple[float, float] | No
     return lo, hi
 
 
-def _rank_codes(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def _rank_codes(x: np.ndarray, w: np.ndarray | None, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Integer code of each value (in sorted order) and the (weighted) mid-rank of each code.
 
-    O(n) by counting when the values are small integers, as ratings are; a sort otherwise.
+    O(n) by counting when the values are small integers, as ratings are (codes written into ``out``
+    when given); a sort otherwise.
     """
-    if x.size and np.array_equal(x, np.floor(x)) and (x.max() - x.min()) <= 100_000:
-        k = (x - x.min()).astype(np.int64)
-    else:
+    k = np.empty(len(x), dtype=np.intp) if out is None else out
+    if _small_int_codes(x, k) is None:
         _, k = np.unique(x, return_inverse=True)
     cw = np.bincount(k, weights=w)
     return k, np.cumsum(cw) - cw / 2.0
@@ -1157,10 +1223,10 @@ def key_drivers(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, metho
     tick = progress or (lambda _f: None)
     rng = np.random.default_rng(seed)
 
-    Z, w = prep.Z, prep.w
+    w = prep.w
     pairwise = missing == "pairwise"
     if pairwise:
-        R, _ = _pairwise_corr(Z, w)
+        R, _ = _pairwise_corr(prep.Z, w)
         corr = R[:-1, -1].copy()  # each driver's own pairwise r, before any adjustment
         if np.linalg.eigvalsh(R).min() < -1e-10:
             R = _nearest_correlation(R)
@@ -1168,7 +1234,7 @@ def key_drivers(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, metho
                             "(the matrix is not positive definite); they were adjusted to the nearest consistent "
                             "matrix. Prefer listwise deletion if you can.")
     else:
-        _, C = _weighted_cov(Z, w)
+        _, C = _weighted_cov(prep.rows, w)
         R = _cov_to_corr(C)
     Rs = R[None]
 
@@ -1204,6 +1270,7 @@ def key_drivers(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, metho
     model = "linear regression" if prep.outcome_type == "numeric" else "linear probability model"
     if logistic:
         model = "logistic regression"
+        Z = prep.Z
         Xl, yl = Z[:, :-1], Z[:, -1]
         fl = np.ones(len(yl)) if w is None else w
         if pairwise:
@@ -1254,7 +1321,7 @@ def key_drivers(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, metho
 
     # bootstrap
     boot = None
-    boot_kind = "multinomial" if len(Z) <= _MULTINOMIAL_MAX_N else "poisson"
+    boot_kind = "multinomial" if prep.rows.n <= _MULTINOMIAL_MAX_N else "poisson"
     if n_boot:
         if logistic:
             boot = _bootstrap_logistic(Xl if sub_rows is None else Xl[sub_rows],
@@ -1263,7 +1330,7 @@ def key_drivers(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, metho
                                        n_boot, rng, tick)
             boot_kind = "multinomial"
         else:
-            corrs = _bootstrap_corrs(Z, w, pairwise, n_boot, rng, lambda f: tick(0.7 * f))
+            corrs = _bootstrap_corrs(prep.Z, w, pairwise, n_boot, rng, lambda f: tick(0.7 * f))
             if pairwise:
                 for b in range(n_boot):
                     if np.linalg.eigvalsh(corrs[b]).min() < -1e-10:
@@ -1289,7 +1356,7 @@ def key_drivers(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, metho
         tick(1.0)
 
     # descriptive numbers per driver, over the rows used
-    means, tops, spearman = _descriptives(Z, w, prep.names, scale, pairwise)
+    means, tops, spearman = _descriptives(prep.rows, w, prep.names, scale, pairwise)
 
     if boot is not None:
         lo = np.nanpercentile(boot, 2.5, axis=0)

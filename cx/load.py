@@ -457,7 +457,7 @@ def _parse_text(data: bytes, name: str, report: Progress) -> _ParsedText:
     def parse(text: bytes, multiline: bool):
         skipped.clear()
         return pacsv.read_csv(
-            io.BytesIO(text),
+            pa.BufferReader(pa.py_buffer(text)),  # zero-copy; a Python file object would be read under the GIL
             read_options=pacsv.ReadOptions(skip_rows=header.header_rows, column_names=internal,
                                            block_size=16 << 20),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=multiline,

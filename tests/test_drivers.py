@@ -310,6 +310,27 @@ def test_top_box_mean_and_answered_counts_by_hand():
 # ─── invariants ─────────────────────────────────────────────────────────────────────────────────
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_blockwise_sums_equal_the_whole_matrix(weighted, monkeypatch):
+    """Cross-products summed over blocks of rows (here 7 rows, so many blocks and a short last one), about a
+    shifted origin, give numpy's (weighted) correlations and the all-drivers R² of weighted least squares."""
+    monkeypatch.setattr(kda, "_BLOCK_ROWS", 7)
+    rng = np.random.default_rng(5)
+    n = 500
+    X = 1000 + rng.normal(size=(n, 3)) + rng.normal(size=(n, 1))  # far from 0: the shift matters
+    y = X @ [1.0, 0.5, 0.2] + rng.normal(size=n)
+    X[rng.random(X.shape) < 0.05] = np.nan
+    df = pd.DataFrame(X, columns=["a", "b", "c"]).assign(y=y, w=rng.uniform(0.2, 3, n))
+    res = kda.key_drivers(df, ["a", "b", "c"], "y", weight="w" if weighted else None)
+    used = df.dropna()
+    w = used["w"].to_numpy() if weighted else np.ones(len(used))
+    for d in "abc":
+        cov = np.cov(used[d], used["y"], aweights=w)
+        assert res.item(d).correlation == pytest.approx(cov[0, 1] / np.sqrt(cov[0, 0] * cov[1, 1]), abs=1e-12)
+    full = brute_force_r2(used[["a", "b", "c"]].to_numpy(), used["y"].to_numpy(), w)[(0, 1, 2)]
+    assert res.r2 == pytest.approx(full, abs=1e-10)
+
+
 def test_rating_descriptives_match_their_elementwise_definitions():
     """Whole-number ratings are tallied in a joint table with the outcome: the mean, top box and Spearman from
     it equal numpy's mean, the share at the top of the scale and scipy's spearmanr over the complete rows, for
