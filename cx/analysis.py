@@ -9,8 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
-from cx.clean import Survey, inspect_survey, prepare_survey, require_analysable, roles_with_overrides
+from cx.clean import (
+    Survey,
+    inspect_survey,
+    prepare_survey,
+    require_analysable,
+    roles_with_overrides,
+    text_values,
+)
 from cx.errors import CxInputError
 from cx.filters import parse_where, where_mask
 from cx.load import RawSurvey, read_survey_file
@@ -36,10 +44,11 @@ class AnalyzeOptions:
 
 
 def load_survey(path: str | Path, options: AnalyzeOptions | None = None,
-                raw: RawSurvey | None = None) -> tuple[RawSurvey, Survey]:
+                raw: RawSurvey | None = None, on_roles=None) -> tuple[RawSurvey, Survey]:
     """Read, inspect, apply the user's column choices, clean, and refuse what cannot be analysed.
 
     ``raw`` is the file already read, when the caller read it (the command line reads while importing).
+    ``on_roles(raw, roles)`` is called once the columns' roles are settled, before cleaning.
     """
     options = options or AnalyzeOptions()
     if raw is None:
@@ -49,6 +58,8 @@ def load_survey(path: str | Path, options: AnalyzeOptions | None = None,
         inspection, raw, loyalty=options.loyalty, outcome=options.outcome, drivers=options.drivers,
         comments=options.comments, segments=options.segments, revenue=options.revenue, date=options.date,
     )
+    if on_roles is not None:
+        on_roles(raw, roles)
     survey = prepare_survey(raw, roles, inspection)
     if options.loyalty and survey.report and survey.report.problems and not survey.report.rows_with_loyalty:
         raise CxInputError(survey.report.problems[0])
@@ -64,8 +75,54 @@ def load_survey(path: str | Path, options: AnalyzeOptions | None = None,
     return raw, survey
 
 
-def analyze(survey: Survey, options: AnalyzeOptions | None = None) -> dict:
-    """Every section of the contract's ``analyze`` JSON for a cleaned (and filtered) survey."""
+def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, raw: RawSurvey | None = None) -> dict:
+    """`analyze` of a survey file; its comments are coded from the moment their column is known.
+
+    The comment column is cleaned on its own (`text_values`, as `prepare_survey` does), so coding runs
+    while the other columns are cleaned. With ``--where`` the rows are known only after cleaning.
+    """
+    options = options or AnalyzeOptions()
+    early: list[ThemeCoding] = []
+
+    def start_coding(raw: RawSurvey, roles) -> None:
+        other_roles = [roles.loyalty, roles.outcome, *roles.drivers, *roles.segments, roles.customer_id,
+                       roles.revenue, roles.date, roles.weight]
+        if not options.where and roles.comments not in other_roles:  # else cleaned as that role too
+            early.append(ThemeCoding(text_values(raw.frame[roles.comments]) if roles.comments else None, options))
+
+    try:
+        _, survey = load_survey(path, options, raw=raw, on_roles=start_coding)
+    except BaseException:
+        for job in early:
+            job.result(cancel=True)
+        raise
+    return analyze(survey, options, themes=early[0] if early else None)
+
+
+class ThemeCoding:
+    """The ``themes`` section, computed in a second thread (RE2 passes release the GIL) while the rest runs."""
+
+    def __init__(self, comments: pd.Series | None, options: AnalyzeOptions):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.warnings: list[str] = []
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._future = self._pool.submit(_section, _theme_pareto, comments, options, self.warnings,
+                                         strict=bool(options.comments or options.codebook))
+
+    def result(self, cancel: bool = False) -> dict | None:
+        """The section (None without comments); waits for it. ``cancel``: drop it unless already running."""
+        try:
+            return None if cancel else self._future.result()
+        finally:
+            self._pool.shutdown(wait=not cancel, cancel_futures=True)
+
+
+def analyze(survey: Survey, options: AnalyzeOptions | None = None, themes: ThemeCoding | None = None) -> dict:
+    """Every section of the contract's ``analyze`` JSON for a cleaned (and filtered) survey.
+
+    ``themes``: the comments' coding already under way (see `analyze_file`).
+    """
     options = options or AnalyzeOptions()
     roles = survey.roles
     frame = survey.frame
@@ -82,14 +139,8 @@ def analyze(survey: Survey, options: AnalyzeOptions | None = None) -> dict:
         "revenue": None,
         "warnings": warnings,
     }
-    # Comment themes (regex passes over the text, which release the GIL) are coded in a second thread
-    # while the scores and the driver model are computed here.
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(max_workers=1)
-    theme_warnings: list[str] = []
-    themes = pool.submit(_section, theme_section, survey, options, theme_warnings,
-                         strict=bool(options.comments or options.codebook))
+    if themes is None:
+        themes = ThemeCoding(frame[roles.comments] if roles.comments else None, options)
     has_loyalty = bool(roles.loyalty) and bool(np.isfinite(frame[roles.loyalty].to_numpy(dtype="float64",
                                                                                          na_value=np.nan)).any())
     if has_loyalty:
@@ -108,10 +159,11 @@ def analyze(survey: Survey, options: AnalyzeOptions | None = None) -> dict:
     explicit = bool(options.drivers or options.outcome or options.method)
     try:
         out["drivers"] = _section(driver_section, survey, options, warnings, strict=explicit)
-        out["themes"] = themes.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    warnings.extend(theme_warnings)
+    except BaseException:
+        themes.result(cancel=True)
+        raise
+    out["themes"] = themes.result()
+    warnings.extend(themes.warnings)
     if roles.revenue and has_loyalty:
         out["revenue"] = _section(revenue_section, survey, options, warnings, strict=bool(options.revenue))
         if out["revenue"] is not None:
@@ -142,10 +194,13 @@ def weights_section(survey: Survey, options: AnalyzeOptions) -> dict:
     return section
 
 
-def _section(fn, survey: Survey, options: AnalyzeOptions, warnings: list[str], strict: bool):
-    """Run one section; with inferred columns a failure becomes a warning instead of an error."""
+def _section(fn, data, options: AnalyzeOptions, warnings: list[str], strict: bool):
+    """Run one section of ``data`` (the survey, or the column it needs).
+
+    With inferred columns a failure becomes a warning instead of an error.
+    """
     try:
-        return fn(survey, options)
+        return fn(data, options)
     except CxInputError as exc:
         if strict:
             raise
@@ -173,13 +228,17 @@ def driver_section(survey: Survey, options: AnalyzeOptions) -> dict | None:
 
 def theme_section(survey: Survey, options: AnalyzeOptions) -> dict | None:
     """The contract's ``themes`` section: the Pareto of comment themes (null without comments)."""
+    col = survey.roles.comments
+    return _theme_pareto(survey.frame[col] if col else None, options)
+
+
+def _theme_pareto(comments: pd.Series | None, options: AnalyzeOptions) -> dict | None:
     from cx.themes import code_comments, load_codebook, pareto_table, starter_codebook
 
-    col = survey.roles.comments
-    if not col:
+    if comments is None:
         return None
     book = load_codebook(Path(options.codebook)) if options.codebook else starter_codebook()
-    return pareto_table(code_comments(survey.frame[col], book)).to_dict()
+    return pareto_table(code_comments(comments, book)).to_dict()
 
 
 def revenue_section(survey: Survey, options: AnalyzeOptions) -> dict | None:

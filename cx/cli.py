@@ -128,11 +128,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         import cx.themes  # noqa: F401
 
     raw = read_survey_file(args.file, meanwhile=imports)
-    from cx.analysis import analyze, load_survey
+    from cx.analysis import analyze_file
 
-    options = _options(args)
-    _, survey = load_survey(args.file, options, raw=raw)
-    _print_json(analyze(survey, options))
+    _print_json(analyze_file(args.file, _options(args), raw=raw))
     return 0
 
 

@@ -732,7 +732,8 @@ class _Matcher:
         import pyarrow.compute as pc
 
         self.arr = arr
-        unusual = pc.fill_null(pc.match_substring_regex(arr, r"[^\x20-\x7e\t]"), False)
+        # anything but printable ASCII (tabs too: they are safe, and rare enough not to matter)
+        unusual = pc.invert(pc.fill_null(pc.ascii_is_printable(arr), True))
         self.unusual = np.flatnonzero(unusual.to_numpy(zero_copy_only=False))
         self._texts: list[str] | None = None
         self._unusual_texts: list[str] | None = None
