@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import mmap
 import re
 import zipfile
 from collections import Counter
@@ -105,7 +106,9 @@ def read_survey_file(path: str | Path, progress: Progress | None = None, *,
         raise CxInputError(f"{path} does not exist. Check the path and try again.")
     if path.is_dir():
         raise CxInputError(f"{path} is a folder, not a survey file. Give the path of a CSV, Excel or Parquet file.")
-    data = path.read_bytes()
+    data = _mapped(path)
+    if _binary_format(data):
+        data = path.read_bytes()
     if meanwhile is None or _binary_format(data):  # workbooks and Parquet build pandas frames: after the imports
         if meanwhile is not None:
             meanwhile()
@@ -116,6 +119,15 @@ def read_survey_file(path: str | Path, progress: Progress | None = None, *,
         parsing = pool.submit(_parse, data, path.name, progress or (lambda fraction, message: None))
         meanwhile()
         return _finish(parsing.result())
+
+
+def _mapped(path: Path) -> bytes | mmap.mmap:
+    """The file's content mapped into memory: read in place by the parser, no copy of a large file."""
+    with open(path, "rb") as f:
+        try:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (ValueError, OSError):  # an empty file, or a file system that cannot map files
+            return f.read()
 
 
 def read_survey(data: bytes, name: str, progress: Progress | None = None) -> RawSurvey:
@@ -144,7 +156,7 @@ def read_survey(data: bytes, name: str, progress: Progress | None = None) -> Raw
 
 def _parse(data: bytes, name: str, report: Progress) -> RawSurvey | _ParsedText:
     """Recognise the format and read the file; a CSV stops at the Arrow table (no pandas needed yet)."""
-    if not data or not (data[:65536].strip() or data.strip()):
+    if not data or not (data[:65536].strip() or bytes(data).strip()):
         raise CxInputError(f"{name} is empty. Export the survey again and load the new file.")
     report(0.05, "Recognising the file format")
     suffix = Path(name).suffix.lower()
@@ -405,7 +417,9 @@ def _parse_text(data: bytes, name: str, report: Progress) -> _ParsedText:
             "binary data). Export the survey as CSV or XLSX and load that file."
         )
     notes: list[str] = []
-    if b"\x00" in data and not (data[:2] in (b"\xff\xfe", b"\xfe\xff") or _utf16_without_bom(head)):
+    # ``data`` may be a mapped file (bytes-like, read in place); the rare repairs below work on a copy.
+    if data.find(b"\x00") >= 0 and not (data[:2] in (b"\xff\xfe", b"\xfe\xff") or _utf16_without_bom(head)):
+        data = bytes(data)
         count = data.count(b"\x00")
         data = data.replace(b"\x00", b"")
         notes.append(f"Removed {count:,} NUL bytes (invisible characters that do not belong in a CSV file).")
@@ -413,16 +427,16 @@ def _parse_text(data: bytes, name: str, report: Progress) -> _ParsedText:
     # Plain UTF-8 is validated by the parser itself (no second pass over a big file); other encodings,
     # and UTF-8 that fails validation, are converted to UTF-8 first.
     if data[:3] == b"\xef\xbb\xbf" or data[:2] in (b"\xff\xfe", b"\xfe\xff") or _utf16_without_bom(data[:4096]):
-        encoding, utf8 = _detect_encoding(data)
+        encoding, utf8 = _detect_encoding(bytes(data))
     else:
         encoding, utf8 = "UTF-8", data
         try:
             data[:SNIFF_BYTES].decode("utf-8")
         except UnicodeDecodeError as exc:
             if exc.start < SNIFF_BYTES - 4:
-                encoding, utf8 = _detect_encoding(data)
+                encoding, utf8 = _detect_encoding(bytes(data))
     if b"\n" not in utf8[:SNIFF_BYTES] and b"\r" in utf8[:SNIFF_BYTES]:
-        utf8 = utf8.replace(b"\r", b"\n")  # classic Mac line endings
+        utf8 = bytes(utf8).replace(b"\r", b"\n")  # classic Mac line endings
         notes.append("Converted old Mac line endings (CR) to standard ones.")
     sample_text = utf8[:SNIFF_BYTES].decode("utf-8", errors="ignore")
     delimiter = _detect_delimiter(sample_text)
@@ -484,7 +498,7 @@ def _parse_text(data: bytes, name: str, report: Progress) -> _ParsedText:
             table = parse(utf8, multiline=True)
     except pa.ArrowInvalid as exc:
         if encoding == "UTF-8" and "utf8" in str(exc).lower():
-            encoding, utf8 = _detect_encoding(data)
+            encoding, utf8 = _detect_encoding(bytes(data))
             try:
                 table = parse(utf8, multiline=True)
             except pa.ArrowInvalid as exc2:
