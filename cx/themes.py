@@ -817,12 +817,16 @@ def code_comments(comments: pd.Series, codebook: pd.DataFrame | Mapping[str, str
     codes = None
     if n >= _DEDUP_MIN_ROWS and themes and _distinct_share(arr) < _DEDUP_BELOW:
         # Many repeated comments ("Good service", "N/A"): each distinct text is checked and matched once.
-        encoded = pc.dictionary_encode(arr)
+        # Missing comments are dropped first (hashing them is a third of the work when most rows have none).
+        present = np.flatnonzero(arr.is_valid().to_numpy(zero_copy_only=False)) if arr.null_count else None
+        encoded = pc.dictionary_encode(arr if present is None else pc.drop_null(arr))
         texts = encoded.dictionary
-        every_code = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-        non_empty = np.append(_non_empty(texts), False)[every_code]  # code -1 (no comment) is empty
-        rows = np.flatnonzero(non_empty)
-        codes = every_code[rows]
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        kept = _non_empty(texts)[codes]
+        rows = np.flatnonzero(kept) if present is None else present[kept]
+        codes = codes[kept]
+        non_empty = np.zeros(n, dtype=bool)
+        non_empty[rows] = True
     else:
         non_empty = _non_empty(arr)
         rows = np.flatnonzero(non_empty)
