@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint bench chromium sample clean
+.PHONY: run test lint bench bytecode chromium sample clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,13 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# Byte-compile the app once (as installing a package does): where PYTHONDONTWRITEBYTECODE is set,
+# Python would otherwise compile every module again at each start.
+bytecode: $(VENV)/.runtime
+	@$(BIN)/python -m compileall -q app.py cx pages
+
 ## Serve the app at http://localhost:$(PORT) with the bundled sample survey loaded.
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime bytecode
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 ## Debian's chromium for the browser tests (never `playwright install`: it downloads, and cannot here).
@@ -37,7 +42,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
 ## Benchmarks on a generated 1,000,000-response survey; writes BENCHMARKS.md.
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev bytecode
 	$(BIN)/python bench/run_all.py
 
 ## Regenerate the bundled sample survey (seeded: the output is identical every time).

@@ -25,6 +25,9 @@ def _keep_freed_memory() -> None:
 
 
 _keep_freed_memory()
+# The command line's matrices are small (drivers × drivers): one BLAS thread, not a pool that spins on
+# the cores the CSV parser and the comment coding use. Set before NumPy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from cx.cli import main  # noqa: E402
 
