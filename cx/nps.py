@@ -338,21 +338,23 @@ def _period_codes(dates: pd.Series, period: str) -> tuple[np.ndarray, list[str]]
         d = d.dt.tz_localize(None)  # the local calendar date
     values = d.to_numpy()
     ok = ~np.isnat(values)
-    codes = np.full(len(values), -1, dtype=np.int64)
     if not ok.any():
-        return codes, []
+        return np.full(len(values), -1, dtype=np.int64), []
     per_year = 12 if period == "month" else 4
-    # Calendar arithmetic only for the distinct days (a few hundred), then a table lookup per response.
-    days = values.astype("datetime64[D]").astype(np.int64)
-    first_day = int(days[ok].min())
-    day_offset = np.where(ok, days - first_day, 0)
-    day_seen = np.flatnonzero(np.bincount(day_offset[ok]))
+    # Calendar arithmetic only for the distinct days (a few hundred), then a table lookup per response;
+    # one array of a million day numbers, reused in place (missing dates count as the first day, then -1).
+    days = values.astype("datetime64[D]").view(np.int64)
+    first_day = int(np.min(days, where=ok, initial=np.iinfo(np.int64).max))
+    np.subtract(days, first_day, out=days, where=ok)
+    days[~ok] = 0
+    day_seen = np.flatnonzero(np.bincount(days))
     months = (np.datetime64(first_day, "D") + day_seen).astype("datetime64[M]").astype(np.int64)
     day_period = months if period == "month" else np.floor_divide(months, 3)  # since January 1970
     present, index = np.unique(day_period, return_inverse=True)
     lookup = np.full(int(day_seen[-1]) + 1, -1, dtype=np.int64)
     lookup[day_seen] = index
-    codes[ok] = lookup[day_offset[ok]]
+    codes = lookup[days]
+    codes[~ok] = -1
     labels = []
     for o in present.tolist():
         year, sub = 1970 + o // per_year, o % per_year + 1
