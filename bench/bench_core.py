@@ -7,7 +7,8 @@ hits both sides of a ratio; medians reported. Two comparisons:
   file, both after their imports;
 - whole process: ``python -m cx analyze`` against ``python -c "import pyarrow.csv; read_csv(FILE)"``
   and against a minimal pandas script, each timed from outside, interpreter start and imports included.
-Prints a Markdown table; `bench/run_all.py` puts it in BENCHMARKS.md.
+The app is byte-compiled first (`make bytecode`, as installing a package does). Prints a Markdown
+table; `bench/run_all.py` puts it in BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ def median(values: list[float]) -> float:
 
 
 def main() -> None:
+    subprocess.run([PY, "-m", "compileall", "-q", "cx"], cwd=ROOT, check=True)
     path = str(big_survey())
     size_mb = Path(path).stat().st_size / 1e6
     book = str(ROOT / "bench" / "codebook_8.csv")  # the 8 themes of the minimal script's str.contains

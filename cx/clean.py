@@ -107,8 +107,8 @@ def rating_values(s: pd.Series, force_scale: tuple[int, int] | None = None) -> t
     force_scale : the scale to use (the loyalty question is always 0–10); inferred when None.
     """
     n = len(s)
-    if s.dtype.kind in "iu" and n:
-        fast = _integer_rating_values(s, force_scale)
+    if s.dtype.kind in "iuf" and n:
+        fast = _whole_number_rating_values(s, force_scale)
         if fast is not None:
             return fast
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
@@ -153,21 +153,41 @@ def rating_values(s: pd.Series, force_scale: tuple[int, int] | None = None) -> t
     return pd.Series(values, index=s.index, name=s.name, dtype="float64", copy=False), check
 
 
-def _integer_rating_values(s: pd.Series, force_scale) -> tuple[pd.Series, ColumnCheck] | None:
-    """Fast path for whole-number columns (no text, no blanks): counts by value with bincount."""
+def _whole_number_rating_values(s: pd.Series, force_scale) -> tuple[pd.Series, ColumnCheck] | None:
+    """Fast path for numeric columns of whole numbers (blanks allowed): counts by value with bincount.
+
+    None when the column holds anything else (fractions, infinities, a range over 10,000): the general
+    path decides then.
+    """
     arr = s.to_numpy()
-    lo_v, hi_v = int(arr.min()), int(arr.max())
+    finite = None
+    ints = arr
+    if arr.dtype.kind == "f":
+        finite = ~np.isnan(arr)
+        present = arr if finite.all() else arr[finite]
+        if not present.size or not (np.isfinite(present[0]) and np.isfinite(present).all()):
+            return None
+        lo, hi = present.min(), present.max()
+        if hi - lo > 10_000:
+            return None
+        ints = present.astype(np.int64)
+        if not np.array_equal(ints, present):
+            return None
+        if finite.all():
+            finite = None
+    lo_v, hi_v = int(ints.min()), int(ints.max())
     if hi_v - lo_v > 10_000:
         return None
     # counts by value (offset only when values go below zero: bincount needs non-negative ints)
     offset = min(lo_v, 0)
-    counts = np.bincount(arr - offset if offset else arr)[lo_v - offset:]
+    counts = np.bincount(ints - offset if offset else ints)[lo_v - offset:]
     present = np.nonzero(counts)[0]
     uniques = pd.Series((present + lo_v).astype("float64"))
     vm = map_values(uniques, counts[present])
     scale = force_scale or vm.scale
     keep = np.zeros(len(counts), dtype=bool)
-    tally = {"blank": 0, "na_answer": 0, "sentinel": 0, "out_of_range": 0, "not_a_number": 0}
+    tally = {"blank": 0 if finite is None else int(len(arr) - finite.sum()), "na_answer": 0, "sentinel": 0,
+             "out_of_range": 0, "not_a_number": 0}
     examples = []
     for k, value in zip(present, uniques):
         if scale is None or scale[0] <= value <= scale[1]:
@@ -177,9 +197,13 @@ def _integer_rating_values(s: pd.Series, force_scale) -> tuple[pd.Series, Column
             tally[reason] += int(counts[k])
             if reason == "out_of_range" and len(examples) < 3:
                 examples.append(str(int(value)))
-    values = _float64(arr)
+    values = arr if arr.dtype == np.float64 else _float64(arr)
     if not keep[present].all():
-        values = np.where(keep[arr - lo_v], values, np.nan)
+        kept = keep[ints - lo_v]
+        if finite is not None:
+            kept, kept_present = np.zeros(len(arr), dtype=bool), kept
+            kept[finite] = kept_present
+        values = np.where(kept, values, np.nan)
     check = ColumnCheck(column=str(s.name), role="", valid=int(counts[keep].sum()), scale=scale,
                         invalid_examples=tuple(examples), **tally)
     return pd.Series(values, index=s.index, name=s.name, copy=False), check

@@ -152,3 +152,14 @@ def test_report_reads_the_workspace_file(tmp_path):
     bad = cli("report", str(SAMPLE), "--format", "md", "--out", str(tmp_path / "x.md"), "--workspace",
               str(SAMPLE), ok=False)
     assert bad.returncode == 2 and "workspace file" in bad.stderr
+
+
+@pytest.mark.parametrize("options", [AnalyzeOptions(), AnalyzeOptions(where=("Region=EMEA",)),
+                                     AnalyzeOptions(comments="Comment", codebook=str(ROOT / "data" / "codebook.csv"))])
+def test_coding_comments_early_changes_nothing(options):
+    """`analyze_file` codes the comments while the other columns are cleaned (not with --where); the summary
+    is the one `analyze` gives on the cleaned survey."""
+    from cx.analysis import analyze_file
+
+    _, survey = load_survey(SAMPLE, options)
+    assert analyze_file(SAMPLE, options) == analyze(survey, options)

@@ -181,3 +181,29 @@ def test_csv_reads_few_distinct_texts_as_categoricals(tmp_path):
     frame = read_survey_file(path).frame
     assert isinstance(frame["Region"].dtype, pd.CategoricalDtype)
     assert not isinstance(frame["Comment"].dtype, pd.CategoricalDtype)  # 3,000 distinct texts: kept as text
+
+
+TEXT_PAYLOADS = {
+    "plain": b"id,Likelihood to recommend,Comment\n1,9,fine\n2,3,\"late, again\"\n3,10,ok\n",
+    "nul_bytes": b"id,Likelihood to recommend\n1,9\x00\n2,\x003\n3,10\n",
+    "utf8_bom": "\ufeffid,Likelihood to recommend,Comment\n1,9,café\n2,3,naïve\n".encode(),
+    "utf16": "id\tLikelihood to recommend\tComment\n1\t9\tcafé\n2\t3\tok\n".encode("utf-16"),
+    "cp1252": "id,Likelihood to recommend,Comment\n1,9,café € 5\n2,3,ok\n".encode("cp1252"),
+    "mac_line_endings": b"id,Likelihood to recommend\r1,9\r2,3\r3,10\r",
+    "line_breaks_in_values": b'id,Likelihood to recommend,Comment\n1,9,"two\nlines"\n2,3,ok\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEXT_PAYLOADS))
+@pytest.mark.parametrize("meanwhile", [None, lambda: None])
+def test_a_mapped_file_reads_as_its_bytes(tmp_path, name, meanwhile):
+    """From disk the file is mapped and read in place (in a second thread when the CLI imports meanwhile);
+    the frame, encoding and notes are those of the same bytes uploaded."""
+    data = TEXT_PAYLOADS[name]
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(data)
+    mapped, uploaded = read_survey_file(path, meanwhile=meanwhile), read_survey(data, path.name)
+    pd.testing.assert_frame_equal(mapped.frame, uploaded.frame)
+    assert (mapped.encoding, mapped.notes, mapped.delimiter) == (uploaded.encoding, uploaded.notes,
+                                                                 uploaded.delimiter)
+    assert len(mapped.frame) >= 2

@@ -127,3 +127,26 @@ def test_shuffled_rows_give_the_same_nps():
     rng = np.random.default_rng(1)
     f = pd.DataFrame({"ltr": rng.integers(0, 11, 500).astype(float)})
     assert nps_summary(f, "ltr") == nps_summary(f.sample(frac=1, random_state=3), "ltr")
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(-3, 12), st.sampled_from([99, 999, 10_000, 2.5])), min_size=1,
+                max_size=80),
+       st.sampled_from([None, (0, 10), (1, 5)]), st.booleans())
+def test_whole_number_ratings_fast_path_equals_the_general_one(values, scale, as_int):
+    """Numeric columns of whole numbers (with blanks) are tallied by bincount; the result is the general
+    path's (which the same values as objects take): same numbers, counts and examples."""
+    from cx.clean import rating_values
+
+    if as_int:
+        values = [v for v in values if v is not None and float(v).is_integer()] or [1]
+        numeric = pd.Series(values, dtype="int64", name="q")
+    else:
+        numeric = pd.Series([np.nan if v is None else float(v) for v in values], dtype="float64", name="q")
+    general = numeric.astype(object).where(numeric.notna(), None)  # object dtype: the general path
+    fast, fast_check = rating_values(numeric, scale)
+    slow, slow_check = rating_values(general, scale)
+    pd.testing.assert_series_equal(fast, slow, check_dtype=True)
+    assert fast_check.scale == slow_check.scale
+    for field in ("valid", "blank", "na_answer", "sentinel", "out_of_range", "not_a_number"):
+        assert getattr(fast_check, field) == getattr(slow_check, field), field
+    assert sorted(map(float, fast_check.invalid_examples)) == sorted(map(float, slow_check.invalid_examples))
