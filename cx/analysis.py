@@ -141,23 +141,23 @@ def analyze(survey: Survey, options: AnalyzeOptions | None = None, themes: Theme
     }
     if themes is None:
         themes = ThemeCoding(frame[roles.comments] if roles.comments else None, options)
-    has_loyalty = bool(roles.loyalty) and bool(np.isfinite(frame[roles.loyalty].to_numpy(dtype="float64",
-                                                                                         na_value=np.nan)).any())
-    if has_loyalty:
-        out["nps"] = nps_summary(frame, roles.loyalty).to_dict()
-        if roles.weight:
-            out["nps_weighted"] = nps_summary(frame, roles.loyalty, roles.weight).to_dict()
-        if roles.segments:
-            out["segments"] = {seg: segment_rows_to_dict(nps_by_segment(frame, roles.loyalty, seg))
-                               for seg in roles.segments}
-        if roles.date:
-            trend = nps_trend(frame, roles.loyalty, roles.date, period=options.period)
-            out["trend"] = {"period": options.period, "items": trend_rows_to_dict(trend)}
-    elif roles.loyalty is None:
-        warnings.append("No 0–10 likelihood-to-recommend column was found, so there is no NPS. "
-                        "Name it with --loyalty COL.")
-    explicit = bool(options.drivers or options.outcome or options.method)
-    try:
+    try:  # the comments are being coded meanwhile: stop that if anything here fails
+        has_loyalty = bool(roles.loyalty) and bool(np.isfinite(frame[roles.loyalty].to_numpy(dtype="float64",
+                                                                                             na_value=np.nan)).any())
+        if has_loyalty:
+            out["nps"] = nps_summary(frame, roles.loyalty).to_dict()
+            if roles.weight:
+                out["nps_weighted"] = nps_summary(frame, roles.loyalty, roles.weight).to_dict()
+            if roles.segments:
+                out["segments"] = {seg: segment_rows_to_dict(nps_by_segment(frame, roles.loyalty, seg))
+                                   for seg in roles.segments}
+            if roles.date:
+                trend = nps_trend(frame, roles.loyalty, roles.date, period=options.period)
+                out["trend"] = {"period": options.period, "items": trend_rows_to_dict(trend)}
+        elif roles.loyalty is None:
+            warnings.append("No 0–10 likelihood-to-recommend column was found, so there is no NPS. "
+                            "Name it with --loyalty COL.")
+        explicit = bool(options.drivers or options.outcome or options.method)
         out["drivers"] = _section(driver_section, survey, options, warnings, strict=explicit)
     except BaseException:
         themes.result(cancel=True)

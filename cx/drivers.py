@@ -521,13 +521,7 @@ class _Rows:
     def matrix(self) -> np.ndarray:
         """The rows × width matrix (column-major), built once."""
         if self._matrix is None:
-            Z = np.empty((self.n, self.width), order="F")
-            for k, c in enumerate(self.cols):
-                if self.take is None:
-                    Z[:, k] = c
-                else:
-                    np.take(c, self.take, out=Z[:, k])
-            self._matrix = Z
+            self._matrix = self.block(0, self.n, np.empty((self.n, self.width), order="F"))
         return self._matrix
 
 
