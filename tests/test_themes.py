@@ -945,3 +945,22 @@ def test_frame_sentiment_reports_progress():
     assert seen[-1] == 1.0 and seen == sorted(seen)
     with pytest.raises(CxInputError):
         frame_sentiment(f, "Comment")
+
+
+@pytest.mark.parametrize("dedupe", [False, True])
+def test_rows_coded_in_parts_equal_the_whole(monkeypatch, dedupe):
+    """The rows are split between the cores and each part coded on its own (deduplicated or not); the matrix
+    and the non-empty flags are those of coding all rows at once, whatever the part boundaries."""
+    import cx.themes as themes
+
+    texts = ["late delivery", "wrong invoice", "late invoice", "  ", "great", "prix élevé", None, "café\vok"]
+    s = pd.Series(np.random.default_rng(5).choice(np.array(texts, dtype=object), size=997), dtype="str")
+    book = {"Billing": "invoice", "Delivery": r"\blate\b", "Price": r"\bprix\b|\w+é\b", "Spaced": r"é\sok"}
+    monkeypatch.setattr(themes, "_DEDUP_MIN_ROWS", 10 if dedupe else 10**9)
+    monkeypatch.setattr(themes, "_PART_MIN_ROWS", 10**9)
+    whole = code_comments(s, book)
+    monkeypatch.setattr(themes, "_PART_MIN_ROWS", 7)
+    monkeypatch.setattr(themes.os, "cpu_count", lambda: 5)
+    parts = code_comments(s, book)
+    assert np.array_equal(parts.matrix, whole.matrix) and np.array_equal(parts.non_empty, whole.non_empty)
+    assert parts.counts.to_dict() == whole.counts.to_dict() and whole.counts["Billing"] > 0
