@@ -164,14 +164,14 @@ def _whole_number_rating_values(s: pd.Series, force_scale) -> tuple[pd.Series, C
     ints = arr
     if arr.dtype.kind == "f":
         finite = ~np.isnan(arr)
-        present = arr if finite.all() else arr[finite]
-        if not present.size or not (np.isfinite(present[0]) and np.isfinite(present).all()):
+        answered = arr if finite.all() else arr[finite]
+        if not answered.size or not np.isfinite(answered).all():
             return None
-        lo, hi = present.min(), present.max()
-        if hi - lo > 10_000:
+        lo, hi = answered.min(), answered.max()
+        if hi - lo > 10_000 or max(abs(lo), abs(hi)) > 2**53:
             return None
-        ints = present.astype(np.int64)
-        if not np.array_equal(ints, present):
+        ints = answered.astype(np.int64)
+        if not np.array_equal(ints, answered):
             return None
         if finite.all():
             finite = None
