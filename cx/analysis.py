@@ -85,9 +85,8 @@ def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, raw: R
     early: list[ThemeCoding] = []
 
     def start_coding(raw: RawSurvey, roles) -> None:
-        other_roles = [roles.loyalty, roles.outcome, *roles.drivers, *roles.segments, roles.customer_id,
-                       roles.revenue, roles.date, roles.weight]
-        if not options.where and roles.comments not in other_roles:  # else cleaned as that role too
+        # a comment column with another role too is cleaned as that role: code it from the cleaned survey
+        if not options.where and roles.assignments().count(roles.comments) <= 1:
             early.append(ThemeCoding(text_values(raw.frame[roles.comments]) if roles.comments else None, options))
 
     try:

@@ -168,14 +168,16 @@ def _whole_number_rating_values(s: pd.Series, force_scale) -> tuple[pd.Series, C
         if not answered.size or not np.isfinite(answered).all():
             return None
         lo, hi = answered.min(), answered.max()
-        if hi - lo > 10_000 or max(abs(lo), abs(hi)) > 2**53:
+        if max(abs(lo), abs(hi)) > 2**53:  # beyond whole numbers a float holds exactly
             return None
         ints = answered.astype(np.int64)
         if not np.array_equal(ints, answered):
             return None
         if finite.all():
             finite = None
-    lo_v, hi_v = int(ints.min()), int(ints.max())
+    else:
+        lo, hi = arr.min(), arr.max()
+    lo_v, hi_v = int(lo), int(hi)
     if hi_v - lo_v > 10_000:
         return None
     # counts by value (offset only when values go below zero: bincount needs non-negative ints)

@@ -107,9 +107,10 @@ def read_survey_file(path: str | Path, progress: Progress | None = None, *,
     if path.is_dir():
         raise CxInputError(f"{path} is a folder, not a survey file. Give the path of a CSV, Excel or Parquet file.")
     data = _mapped(path)
-    if _binary_format(data):
+    binary = _binary_format(data) is not None
+    if binary:  # workbook and Parquet readers take bytes
         data = path.read_bytes()
-    if meanwhile is None or _binary_format(data):  # workbooks and Parquet build pandas frames: after the imports
+    if meanwhile is None or binary:  # workbooks and Parquet build pandas frames: after the imports
         if meanwhile is not None:
             meanwhile()
         return read_survey(data, path.name, progress)

@@ -143,13 +143,10 @@ def _grouped(groups: np.ndarray, k: int, codes: np.ndarray, w: np.ndarray | None
     """NPS of each of k groups in one pass (group -1 and code -1 are left out)."""
     if w is None:
         return [nps_from_counts(int(p_), int(q_), int(d_)) for d_, q_, p_ in _group_counts(groups, k, codes)]
-    valid = (codes >= 0) & (groups >= 0)
-    key = groups[valid].astype(np.int64) * 3 + codes[valid]
-    counts = np.bincount(key, minlength=3 * k).reshape(k, 3)
-    wv = w[valid]
-    wv = np.where(np.isfinite(wv) & (wv > 0), wv, 0.0)
-    wsum = np.bincount(key, weights=wv, minlength=3 * k).reshape(k, 3)
-    w2sum = np.bincount(groups[valid], weights=wv**2, minlength=k)
+    w = np.where(np.isfinite(w) & (w > 0), w, 0.0)
+    counts = _group_counts(groups, k, codes)
+    wsum = _group_counts(groups, k, codes, w)
+    w2sum = _group_counts(groups, k, codes, w**2).sum(axis=1)
     out = []
     for g in range(k):
         d_, q_, p_ = (int(x) for x in counts[g])
@@ -166,12 +163,15 @@ def _grouped(groups: np.ndarray, k: int, codes: np.ndarray, w: np.ndarray | None
     return out
 
 
-def _group_counts(groups: np.ndarray, k: int, codes: np.ndarray) -> np.ndarray:
-    """Detractors, passives and promoters of each of k groups, a (k, 3) array (group or code -1 left out)."""
+def _group_counts(groups: np.ndarray, k: int, codes: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Detractors, passives and promoters of each of k groups, a (k, 3) array (group or code -1 left out).
+
+    With ``weights``, their summed weights instead of counts.
+    """
     key = groups.astype(np.int64) * 3
     key += codes
     key[(groups < 0) | (codes < 0)] = 3 * k  # one bin past the end for what is left out
-    return np.bincount(key, minlength=3 * k + 1)[:3 * k].reshape(k, 3)
+    return np.bincount(key, weights=weights, minlength=3 * k + 1)[:3 * k].reshape(k, 3)
 
 
 @dataclass(frozen=True)

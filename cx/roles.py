@@ -83,11 +83,15 @@ class Roles:
                 changes[key] = tuple(changes[key])
         return replace(self, **changes)
 
-    def columns(self) -> list[str]:
-        """Every column that has a role, each once."""
+    def assignments(self) -> list[str]:
+        """The column of every role, in role order; a column with two roles appears twice."""
         cols = [self.loyalty, self.outcome, *self.drivers, self.comments, *self.segments, self.customer_id,
                 self.revenue, self.date, self.weight]
-        return list(dict.fromkeys(c for c in cols if c))
+        return [c for c in cols if c]
+
+    def columns(self) -> list[str]:
+        """Every column that has a role, each once."""
+        return list(dict.fromkeys(self.assignments()))
 
     def to_dict(self) -> dict:
         """The ``columns`` section of the CLI JSON."""

@@ -6,6 +6,8 @@ and the palette is colour-blind safe (Okabe & Ito, 2008).
 
 from __future__ import annotations
 
+import copy
+
 import altair as alt
 
 # Okabe-Ito colour-blind-safe palette.
@@ -86,17 +88,13 @@ def stable_spec(spec: dict) -> dict:
             if parent_key == "data" and isinstance(node.get("name"), str) and node["name"] in datasets:
                 node["name"] = names.setdefault(node["name"], f"ds{len(names)}")
             for k, v in node.items():
-                if k != "datasets":
-                    rename(v, k)
+                rename(v, k)
         elif isinstance(node, list):
             for v in node:
                 rename(v, parent_key)
 
-    out = dict(spec)
-    for key in out:
-        if key != "datasets":
-            out[key] = _deep_copy(out[key])
-            rename(out[key], key)
+    out = copy.deepcopy({k: v for k, v in spec.items() if k != "datasets"})
+    rename(out)
     out["datasets"] = {new: [dict(row) for row in datasets[old]] for old, new in names.items()}
     title = out.get("title")
     first = out["datasets"].get("ds0")
@@ -105,11 +103,3 @@ def stable_spec(spec: dict) -> dict:
             row["_subtitle"] = title["subtitle"]
         out["title"] = {**title, "subtitle": {"expr": "length(data('ds0')) ? data('ds0')[0]._subtitle : ''"}}
     return out
-
-
-def _deep_copy(node):
-    if isinstance(node, dict):
-        return {k: _deep_copy(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_deep_copy(v) for v in node]
-    return node
