@@ -678,16 +678,13 @@ class CodedComments:
 
 
 def _arrow_strings(comments: pd.Series):
+    """The comments as an Arrow chunked string array: the column's own memory when it is Arrow-backed."""
     import pyarrow as pa
 
     if not isinstance(comments.dtype, pd.StringDtype):
         comments = comments.astype("str")
     arr = pa.array(comments.array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if arr.type != pa.large_string():
-        arr = arr.cast(pa.large_string())
-    return arr
+    return arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
 
 
 _DEDUP_MIN_ROWS = 25_000  # in a part of the rows (see code_comments)
@@ -704,14 +701,13 @@ def _distinct_share(texts) -> float:
 
 
 def _non_empty(texts) -> np.ndarray:
-    """Which texts hold something other than whitespace (missing ones do not)."""
+    """Which texts hold something other than whitespace (missing ones do not); no copy of the text."""
     import pyarrow.compute as pc
 
     if not len(texts):
         return np.zeros(0, dtype=bool)
-    trimmed = pc.utf8_trim_whitespace(texts)
-    return np.asarray(pc.fill_null(pc.greater(pc.utf8_length(trimmed), 0), False).to_numpy(zero_copy_only=False),
-                      dtype=bool)
+    blank = pc.or_kleene(pc.equal(pc.binary_length(texts), 0), pc.utf8_is_space(texts))
+    return np.asarray(pc.fill_null(pc.invert(blank), False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _python_match(texts: list[str], pattern: str) -> np.ndarray:
@@ -839,6 +835,7 @@ _PART_MIN_ROWS = 20_000
 
 def _code_part(arr, patterns: Sequence[str]) -> tuple[np.ndarray, list[np.ndarray]]:
     """The non-empty rows of a run of comments, and for each pattern which of those rows match it."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     n = len(arr)
@@ -847,20 +844,33 @@ def _code_part(arr, patterns: Sequence[str]) -> tuple[np.ndarray, list[np.ndarra
         # Many repeated comments ("Good service", "N/A"): each distinct text is checked and matched once.
         # Missing comments are dropped first (hashing them is a third of the work when most rows have none).
         present = np.flatnonzero(arr.is_valid().to_numpy(zero_copy_only=False)) if arr.null_count else None
-        encoded = pc.dictionary_encode(arr if present is None else pc.drop_null(arr))
+        encoded = pc.dictionary_encode(_combined(arr if present is None else pc.drop_null(arr)))
         texts = encoded.dictionary
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         kept = _non_empty(texts)[codes]
         rows = np.flatnonzero(kept) if present is None else present[kept]
         codes = codes[kept]
     else:
-        rows = np.flatnonzero(_non_empty(arr))
-        texts = arr.take(rows) if rows.size and patterns else None
+        # Only non-empty comments are matched: a pass costs as much per missing comment as per short one.
+        kept = _non_empty(arr)
+        rows = np.flatnonzero(kept)
+        texts = None
+        if rows.size and patterns:
+            texts = arr if rows.size == n else arr.filter(pa.array(kept))
     if not (rows.size and patterns):
         return rows, [np.zeros(rows.size, dtype=bool) for _ in patterns]
     matcher = _Matcher(texts)
     hits = [matcher.match(p) for p in patterns]
     return rows, hits if codes is None else [h[codes] for h in hits]
+
+
+def _combined(arr):
+    """A chunked string array as one array (large offsets when its text would overflow 32-bit ones)."""
+    import pyarrow as pa
+
+    if arr.type == pa.string() and arr.nbytes >= 1 << 31:
+        arr = arr.cast(pa.large_string())
+    return arr.combine_chunks()
 
 
 def roll_up_to_parents(coded: CodedComments, codebook: pd.DataFrame | Mapping[str, str]) -> CodedComments:

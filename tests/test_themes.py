@@ -964,3 +964,41 @@ def test_rows_coded_in_parts_equal_the_whole(monkeypatch, dedupe):
     parts = code_comments(s, book)
     assert np.array_equal(parts.matrix, whole.matrix) and np.array_equal(parts.non_empty, whole.non_empty)
     assert parts.counts.to_dict() == whole.counts.to_dict() and whole.counts["Billing"] > 0
+
+
+@pytest.mark.parametrize("dedupe", [False, True])
+def test_coding_reads_a_chunked_column_in_place_as_one_array(monkeypatch, dedupe):
+    """A column read from CSV arrives in many Arrow chunks (some empty): coded in place, same as one array."""
+    import pyarrow as pa
+
+    from cx import themes
+
+    texts = ["late delivery", "wrong invoice", "  ", None, "prix élevé", "café\vok", "great"]
+    values = list(np.random.default_rng(9).choice(np.array(texts, dtype=object), size=503))
+    cuts = [0, 0, 17, 200, 200, 411, 503]
+    chunked = pa.chunked_array([pa.array(values[a:b], type=pa.string()) for a, b in zip(cuts, cuts[1:])])
+    s_chunked = pa.table({"c": chunked}).to_pandas()["c"]
+    s_whole = pd.Series(values, dtype="str")
+    book = {"Billing": "invoice", "Delivery": r"\blate\b", "Price": r"\bprix\b|\w+é\b", "Spaced": r"é\sok"}
+    monkeypatch.setattr(themes, "_DEDUP_MIN_ROWS", 10 if dedupe else 10**9)
+    monkeypatch.setattr(themes, "_PART_MIN_ROWS", 50)
+    monkeypatch.setattr(themes.os, "cpu_count", lambda: 3)
+    a, b = code_comments(s_chunked, book), code_comments(s_whole, book)
+    assert np.array_equal(a.matrix, b.matrix) and np.array_equal(a.non_empty, b.non_empty)
+    assert a.counts.to_dict() == b.counts.to_dict()
+    assert a.n_comments == sum(1 for v in values if v is not None and v.strip())
+
+
+def test_blank_comments_are_those_arrow_trims_to_nothing_for_every_code_point():
+    """Whitespace-only test without copying the text agrees with trimming and `str.isspace`, over all of Unicode."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from cx.themes import _non_empty
+
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    texts = pa.chunked_array([pa.array(chars), pa.array([" " + c + "\t" for c in chars] + ["", None])])
+    trimmed = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(texts)), 0), False)
+    expected = trimmed.to_numpy(zero_copy_only=False)
+    assert np.array_equal(_non_empty(texts), expected)
+    assert expected.sum() == 2 * (len(chars) - sum(c.isspace() for c in chars))  # Python's whitespace too
