@@ -187,7 +187,8 @@ def _profile(name: str, s: pd.Series, code: str, metadata: bool) -> ColumnProfil
     letters = text.head(500).str.count(r"[^\W\d_]").sum() / max(1, int(lengths.head(500).sum()))
     if letters < 0.3:
         return ColumnProfile(kind="id" if unique_ratio > 0.5 else "category", **base)
-    words = text.str.count(" ") + 1
+    # spaces counted as a length difference: `str.count` always takes a regex (ten times slower)
+    words = lengths - text.str.replace(" ", "", regex=False).str.len() + 1
     if (float(words.mean()) >= 2.5 and unique_ratio >= 0.5) or (
             COMMENT_HINT.search(name) and mean_length >= 10 and (unique_ratio >= 0.3 or float(words.mean()) >= 4)):
         return ColumnProfile(kind="text", **base)
