@@ -75,18 +75,24 @@ def load_survey(path: str | Path, options: AnalyzeOptions | None = None,
     return raw, survey
 
 
-def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, raw: RawSurvey | None = None) -> dict:
+def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, raw: RawSurvey | None = None,
+                 guessed: ThemeCoding | None = None) -> dict:
     """`analyze` of a survey file; its comments are coded from the moment their column is known.
 
     The comment column is cleaned on its own (`text_values`, as `prepare_survey` does), so coding runs
     while the other columns are cleaned. With ``--where`` the rows are known only after cleaning.
+    ``guessed``: coding already started on the column guessed from the parsed table (`guess_comment_column`);
+    kept when inspection settles on that column, else stopped.
     """
     options = options or AnalyzeOptions()
-    early: list[ThemeCoding] = []
+    early: list[ThemeCoding] = [guessed] if guessed is not None else []
 
     def start_coding(raw: RawSurvey, roles) -> None:
         # a comment column with another role too is cleaned as that role: code it from the cleaned survey
-        if not options.where and roles.assignments().count(roles.comments) <= 1:
+        usable = not options.where and roles.assignments().count(roles.comments) <= 1
+        if early and not (usable and roles.comments and early[0].column == roles.comments):
+            early.pop().result(cancel=True)
+        if usable and not early:
             early.append(ThemeCoding(text_values(raw.frame[roles.comments]) if roles.comments else None, options))
 
     try:
@@ -98,16 +104,60 @@ def analyze_file(path: str | Path, options: AnalyzeOptions | None = None, raw: R
     return analyze(survey, options, themes=early[0] if early else None)
 
 
-class ThemeCoding:
-    """The ``themes`` section, computed in a second thread (RE2 passes release the GIL) while the rest runs."""
+def guess_comment_column(columns: list, names: list[str], options: AnalyzeOptions) -> str | None:
+    """The column inspection will most likely take for the comments, judged from the parsed Arrow columns.
 
-    def __init__(self, comments: pd.Series | None, options: AnalyzeOptions):
+    A cheap look (names and text lengths) so that coding can start before the columns are profiled; the
+    guess is checked against the inferred roles (`analyze_file`). None when there is no safe guess.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from cx.roles import COMMENT_HINT
+
+    if options.where:
+        return None
+    if options.comments:
+        return options.comments if options.comments in names else None
+    best, best_score = None, 0.0
+    for name, column in zip(names, columns):
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue  # categoricals (few distinct texts) are segments, not comments
+        present = len(column) - column.null_count
+        if not present or not COMMENT_HINT.search(name):
+            continue
+        mean_length = (pc.sum(pc.binary_length(column)).as_py() or 0) / present
+        score = mean_length * present / len(column)
+        if mean_length >= 15 and score > best_score:
+            best, best_score = name, score
+    return best
+
+
+class ThemeCoding:
+    """The ``themes`` section, computed in a second thread (RE2 passes release the GIL) while the rest runs.
+
+    ``comments``: the cleaned comment column, or an Arrow column of it (turned into one in that thread);
+    ``column`` names it.
+    """
+
+    def __init__(self, comments, options: AnalyzeOptions, column: str | None = None):
         from concurrent.futures import ThreadPoolExecutor
 
+        self.column = column if column is not None else getattr(comments, "name", None)
         self.warnings: list[str] = []
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._future = self._pool.submit(_section, _theme_pareto, comments, options, self.warnings,
                                          strict=bool(options.comments or options.codebook))
+
+    @classmethod
+    def guessed(cls, columns: list, names: list[str], options: AnalyzeOptions) -> ThemeCoding | None:
+        """Coding begun on the comment column guessed from a file's parsed Arrow columns (None: no guess).
+
+        It starts before the pandas frame is built and the columns are profiled, on a core that would
+        otherwise wait; `analyze_file` keeps it when inspection settles on the same column.
+        """
+        column = guess_comment_column(columns, names, options)
+        return None if column is None else cls(columns[names.index(column)], options, column=column)
 
     def result(self, cancel: bool = False) -> dict | None:
         """The section (None without comments); waits for it. ``cancel``: drop it unless already running."""
@@ -236,6 +286,8 @@ def _theme_pareto(comments: pd.Series | None, options: AnalyzeOptions) -> dict |
 
     if comments is None:
         return None
+    if not isinstance(comments, pd.Series):  # an Arrow column, as parsed: the same texts `text_values` gives
+        comments = text_values(comments.to_pandas())
     book = load_codebook(Path(options.codebook)) if options.codebook else starter_codebook()
     return pareto_table(code_comments(comments, book)).to_dict()
 

@@ -129,15 +129,38 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         import cx.drivers  # noqa: F401
         import cx.themes  # noqa: F401
 
+    guessing: list = []  # comment coding started on the column guessed from the parsed table
+
+    def on_table(table, names) -> None:  # in the parsing thread: a thread of its own waits for the imports
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        # the columns, not the table: building the frame empties the table (self_destruct)
+        guessing.append(pool.submit(_start_guessed_coding, list(table.columns), names, args))
+        pool.shutdown(wait=False)
+
     gc.disable()  # one pass that keeps what it allocates: no cyclic collections over a million-row frame
     try:
-        raw = read_survey_file(args.file, meanwhile=imports)
+        raw = read_survey_file(args.file, meanwhile=imports, on_table=on_table)
         from cx.analysis import analyze_file
 
-        _print_json(analyze_file(args.file, _options(args), raw=raw))
+        guessed = guessing.pop().result() if guessing else None
+        _print_json(analyze_file(args.file, _options(args), raw=raw, guessed=guessed))
+    except BaseException:
+        for job in guessing:  # the file failed after it was parsed: stop the coding begun on it
+            if job.exception() is None and job.result() is not None:
+                job.result().result(cancel=True)
+        raise
     finally:
         gc.enable()
     return 0
+
+
+def _start_guessed_coding(columns: list, names: list[str], args: argparse.Namespace):
+    """`ThemeCoding.guessed` for the command's options (in its own thread: it waits for the imports)."""
+    from cx.analysis import ThemeCoding
+
+    return ThemeCoding.guessed(columns, names, _options(args))
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:

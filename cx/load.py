@@ -95,11 +95,14 @@ class RawSurvey:
 
 
 def read_survey_file(path: str | Path, progress: Progress | None = None, *,
-                     meanwhile: Callable[[], object] | None = None) -> RawSurvey:
+                     meanwhile: Callable[[], object] | None = None,
+                     on_table: Callable[[object, list[str]], object] | None = None) -> RawSurvey:
     """Read a survey export from disk (see `read_survey`).
 
     ``meanwhile`` is work for this thread while a second one parses the file (the CSV parser releases
-    the GIL): the command line imports pandas and the analysis modules meanwhile.
+    the GIL): the command line imports pandas and the analysis modules meanwhile. ``on_table(table,
+    names)`` is called in the parsing thread with a CSV's Arrow table and column names, the moment it is
+    parsed (before the pandas frame is built); it must return at once.
     """
     path = Path(path)
     if not path.exists():
@@ -116,8 +119,14 @@ def read_survey_file(path: str | Path, progress: Progress | None = None, *,
         return read_survey(data, path.name, progress)
     from concurrent.futures import ThreadPoolExecutor
 
+    def parse() -> RawSurvey | _ParsedText:
+        parsed = _parse(data, path.name, progress or (lambda fraction, message: None))
+        if on_table is not None and isinstance(parsed, _ParsedText):
+            on_table(parsed.table, list(parsed.display))
+        return parsed
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        parsing = pool.submit(_parse, data, path.name, progress or (lambda fraction, message: None))
+        parsing = pool.submit(parse)
         meanwhile()
         return _finish(parsing.result())
 

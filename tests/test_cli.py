@@ -163,3 +163,67 @@ def test_coding_comments_early_changes_nothing(options):
 
     _, survey = load_survey(SAMPLE, options)
     assert analyze_file(SAMPLE, options) == analyze(survey, options)
+
+
+def _parsed_columns(path):
+    """The file read as `analyze` reads it, with the Arrow columns handed to ``on_table``."""
+    from cx.load import read_survey_file
+
+    got = []
+    raw = read_survey_file(path, meanwhile=lambda: None, on_table=lambda table, names: got.append(
+        (list(table.columns), names)))
+    return raw, got
+
+
+@pytest.mark.parametrize("options", [AnalyzeOptions(), AnalyzeOptions(where=("Region=EMEA",)),
+                                     AnalyzeOptions(codebook=str(ROOT / "data" / "codebook.csv"))])
+def test_coding_a_guessed_column_changes_nothing(options):
+    """Coding begun on the column guessed from the parsed table is kept when inspection agrees, and dropped
+    for the right column when it does not (or with --where): the summary is always `analyze`'s."""
+    from cx.analysis import ThemeCoding, analyze_file
+
+    _, survey = load_survey(SAMPLE, options)
+    expected = analyze(survey, options)
+    raw, got = _parsed_columns(SAMPLE)
+    columns, names = got[0]
+    right = ThemeCoding.guessed(columns, names, options)
+    assert (right is None) == bool(options.where) and (right is None or right.column == "Comment")
+    assert analyze_file(SAMPLE, options, raw=raw, guessed=right) == expected
+    raw, got = _parsed_columns(SAMPLE)
+    wrong = ThemeCoding(columns[names.index("Region")], options, column="Region")
+    assert analyze_file(SAMPLE, options, raw=raw, guessed=wrong) == expected
+
+
+def test_guessed_comment_column_only_for_csv_and_named_like_comments(shapes_dir):
+    from cx.analysis import guess_comment_column
+
+    raw, got = _parsed_columns(SAMPLE)
+    assert guess_comment_column(*got[0], AnalyzeOptions()) == "Comment"
+    assert guess_comment_column(*got[0], AnalyzeOptions(comments="Region")) == "Region"
+    assert guess_comment_column(*got[0], AnalyzeOptions(comments="Region", where=("Region=EMEA",))) is None
+    renamed = [n if n != "Comment" else "Notes" for n in got[0][1]]  # no comment-like name: no guess
+    assert guess_comment_column(got[0][0], renamed, AnalyzeOptions()) is None
+    _, got = _parsed_columns(shapes_dir / "title_row_two_sheets.xlsx")
+    assert got == []  # workbooks are not parsed by Arrow: nothing to guess from
+
+
+@needs_shared(SHARED / "data" / "real")
+@pytest.mark.real
+def test_guessed_comment_column_is_the_inferred_one_on_real_files():
+    """Where a guess is made it is inspection's choice, on every real CSV export."""
+    from cx.analysis import guess_comment_column
+    from cx.clean import inspect_survey
+    from cx.errors import CxInputError
+
+    guesses = 0
+    for path in sorted((SHARED / "data" / "real").rglob("*")):
+        if path.suffix.lower() not in (".csv", ".tsv"):
+            continue
+        try:
+            raw, got = _parsed_columns(path)
+        except CxInputError:
+            continue
+        guess = guess_comment_column(*got[0], AnalyzeOptions())
+        assert guess in (None, inspect_survey(raw).roles.comments), path.name
+        guesses += guess is not None
+    assert guesses >= 5
