@@ -148,8 +148,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         _print_json(analyze_file(args.file, _options(args), raw=raw, guessed=guessed))
     except BaseException:
         for job in guessing:  # the file failed after it was parsed: stop the coding begun on it
-            if job.exception() is None and job.result() is not None:
-                job.result().result(cancel=True)
+            coding = job.result() if job.exception() is None else None
+            if coding is not None:
+                coding.result(cancel=True)
         raise
     finally:
         gc.enable()
