@@ -275,13 +275,8 @@ def driver_section(survey: Survey, options: AnalyzeOptions) -> dict | None:
     return analysis.to_dict()
 
 
-def theme_section(survey: Survey, options: AnalyzeOptions) -> dict | None:
-    """The contract's ``themes`` section: the Pareto of comment themes (null without comments)."""
-    col = survey.roles.comments
-    return _theme_pareto(survey.frame[col] if col else None, options)
-
-
 def _theme_pareto(comments: pd.Series | None, options: AnalyzeOptions) -> dict | None:
+    """The contract's ``themes`` section: the Pareto of the comments' themes (null without comments)."""
     from cx.themes import code_comments, load_codebook, pareto_table, starter_codebook
 
     if comments is None:

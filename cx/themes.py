@@ -811,8 +811,8 @@ def code_comments(comments: pd.Series, codebook: pd.DataFrame | Mapping[str, str
     non_empty = np.zeros(n, dtype=bool)
     # pyarrow's kernels release the GIL: the rows are split between the cores, each part coded whole
     # (deduplicated, then every theme), so no part waits for another.
-    parts = min(os.cpu_count() or 1, n // _PART_MIN_ROWS) if themes else 1
-    bounds = [n * k // max(parts, 1) for k in range(max(parts, 1) + 1)]
+    parts = max(1, min(os.cpu_count() or 1, n // _PART_MIN_ROWS)) if themes else 1
+    bounds = [n * k // parts for k in range(parts + 1)]
     if parts > 1:
         from concurrent.futures import ThreadPoolExecutor
 
