@@ -122,6 +122,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     """``analyze FILE``: the JSON summary."""
     import gc
 
+    gc.disable()  # one pass that keeps what it allocates: no cyclic collections over imports and a big frame
     from cx.load import read_survey_file
 
     def imports() -> None:  # while the file is parsed in a second thread
@@ -139,7 +140,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         guessing.append(pool.submit(_start_guessed_coding, list(table.columns), names, args))
         pool.shutdown(wait=False)
 
-    gc.disable()  # one pass that keeps what it allocates: no cyclic collections over a million-row frame
     try:
         raw = read_survey_file(args.file, meanwhile=imports, on_table=on_table)
         from cx.analysis import analyze_file

@@ -725,14 +725,21 @@ class _Matcher:
     """
 
     def __init__(self, arr):
-        import pyarrow.compute as pc
-
         self.arr = arr
-        # anything but printable ASCII (tabs too: they are safe, and rare enough not to matter)
-        unusual = pc.invert(pc.fill_null(pc.ascii_is_printable(arr), True))
-        self.unusual = np.flatnonzero(unusual.to_numpy(zero_copy_only=False))
+        self._unusual: np.ndarray | None = None
         self._texts: list[str] | None = None
         self._unusual_texts: list[str] | None = None
+
+    @property
+    def unusual(self) -> np.ndarray:
+        """Positions of the texts holding anything but printable ASCII (found on first use: a pass over all text)."""
+        if self._unusual is None:
+            import pyarrow.compute as pc
+
+            # tabs count as unusual too: they are safe, and rare enough not to matter
+            unusual = pc.invert(pc.fill_null(pc.ascii_is_printable(self.arr), True))
+            self._unusual = np.flatnonzero(unusual.to_numpy(zero_copy_only=False))
+        return self._unusual
 
     def texts(self) -> list[str]:
         if self._texts is None:
@@ -751,7 +758,7 @@ class _Matcher:
             return _python_match(self.texts(), pattern)
         hit = pc.fill_null(pc.match_substring_regex(self.arr, pattern, ignore_case=True), False)
         hit = hit.to_numpy(zero_copy_only=False)
-        if self.unusual.size and _ENGINE_SENSITIVE.search(pattern):
+        if _ENGINE_SENSITIVE.search(pattern) and self.unusual.size:
             hit = hit.copy()
             hit[self.unusual] = _python_match(self.unusual_texts(), pattern)
         return hit

@@ -366,6 +366,22 @@ def test_unicode_word_boundaries_follow_python():
     assert coded.to_frame()["Summer"].tolist() == [True, False, False, False, False]
 
 
+def test_plain_patterns_skip_the_search_for_non_ascii_comments():
+    r"""Only patterns whose meaning differs outside ASCII (\b \w \d \s $) need the non-ASCII comments
+    found: a codebook of plain words is coded without that pass over all the text, with the same result."""
+    import pyarrow as pa
+
+    from cx.themes import _Matcher
+
+    texts = pa.array(["prix élevé", "late invoice", "Ça coûte cher", "INVOICE late"])
+    matcher = _Matcher(texts)
+    assert matcher.match("invoice|élevé").tolist() == [True, True, False, True]
+    assert matcher.match("co[uû]te").tolist() == [False, False, True, False]
+    assert matcher._unusual is None
+    assert matcher.match(r"\bé").tolist() == [True, False, False, False]  # Python's Unicode \b
+    assert matcher.unusual.tolist() == [0, 2]
+
+
 def test_dollar_and_vertical_tab_follow_python():
     r"""Python's $ matches before a final newline and its \s includes \v; RE2's do not."""
     s = pd.Series(["very good\n", "very good", "good job", "a\vb", "a b"])
