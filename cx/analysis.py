@@ -133,21 +133,38 @@ def guess_comment_column(columns: list, names: list[str], options: AnalyzeOption
     return best
 
 
-class ThemeCoding:
-    """The ``themes`` section, computed in a second thread (RE2 passes release the GIL) while the rest runs.
+class SectionThread:
+    """One section of ``analyze`` computed in a thread of its own while the others run.
+
+    RE2 and NumPy release the GIL. The section's warnings are kept apart, for the caller to add in the
+    section's place.
+    """
+
+    def __init__(self, fn, data, options: AnalyzeOptions, strict: bool):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.warnings: list[str] = []
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._future = self._pool.submit(_section, fn, data, options, self.warnings, strict=strict)
+
+    def result(self, cancel: bool = False) -> dict | None:
+        """The section; waits for it (its error is raised here). ``cancel``: drop it unless already running."""
+        try:
+            return None if cancel else self._future.result()
+        finally:
+            self._pool.shutdown(wait=not cancel, cancel_futures=True)
+
+
+class ThemeCoding(SectionThread):
+    """The ``themes`` section, computed in a second thread while the rest runs.
 
     ``comments``: the cleaned comment column, or an Arrow column of it (turned into one in that thread);
     ``column`` names it.
     """
 
     def __init__(self, comments, options: AnalyzeOptions, column: str | None = None):
-        from concurrent.futures import ThreadPoolExecutor
-
         self.column = column if column is not None else getattr(comments, "name", None)
-        self.warnings: list[str] = []
-        self._pool = ThreadPoolExecutor(max_workers=1)
-        self._future = self._pool.submit(_section, _theme_pareto, comments, options, self.warnings,
-                                         strict=bool(options.comments or options.codebook))
+        super().__init__(_theme_pareto, comments, options, strict=bool(options.comments or options.codebook))
 
     @classmethod
     def guessed(cls, columns: list, names: list[str], options: AnalyzeOptions) -> ThemeCoding | None:
@@ -158,13 +175,6 @@ class ThemeCoding:
         """
         column = guess_comment_column(columns, names, options)
         return None if column is None else cls(columns[names.index(column)], options, column=column)
-
-    def result(self, cancel: bool = False) -> dict | None:
-        """The section (None without comments); waits for it. ``cancel``: drop it unless already running."""
-        try:
-            return None if cancel else self._future.result()
-        finally:
-            self._pool.shutdown(wait=not cancel, cancel_futures=True)
 
 
 def analyze(survey: Survey, options: AnalyzeOptions | None = None, themes: ThemeCoding | None = None) -> dict:
@@ -190,6 +200,9 @@ def analyze(survey: Survey, options: AnalyzeOptions | None = None, themes: Theme
     }
     if themes is None:
         themes = ThemeCoding(frame[roles.comments] if roles.comments else None, options)
+    # the key drivers too, beside NPS, segments and trend: the coding may end first, leaving a core free
+    explicit = bool(options.drivers or options.outcome or options.method)
+    drivers = SectionThread(driver_section, survey, options, strict=explicit)
     try:  # the comments are being coded meanwhile: stop that if anything here fails
         has_loyalty = bool(roles.loyalty) and bool(np.isfinite(frame[roles.loyalty].to_numpy(dtype="float64",
                                                                                              na_value=np.nan)).any())
@@ -206,17 +219,26 @@ def analyze(survey: Survey, options: AnalyzeOptions | None = None, themes: Theme
         elif roles.loyalty is None:
             warnings.append("No 0–10 likelihood-to-recommend column was found, so there is no NPS. "
                             "Name it with --loyalty COL.")
-        explicit = bool(options.drivers or options.outcome or options.method)
-        out["drivers"] = _section(driver_section, survey, options, warnings, strict=explicit)
+        # revenue before waiting for the other two; its warnings and error still come after theirs
+        revenue_warnings: list[str] = []
+        revenue_error = None
+        if roles.revenue and has_loyalty:
+            try:
+                out["revenue"] = _section(revenue_section, survey, options, revenue_warnings,
+                                          strict=bool(options.revenue))
+                if out["revenue"] is not None:
+                    out["clv"] = clv_section(survey)
+            except CxInputError as exc:
+                revenue_error = exc
+        out["drivers"] = drivers.result()
+        out["themes"] = themes.result()
     except BaseException:
+        drivers.result(cancel=True)
         themes.result(cancel=True)
         raise
-    out["themes"] = themes.result()
-    warnings.extend(themes.warnings)
-    if roles.revenue and has_loyalty:
-        out["revenue"] = _section(revenue_section, survey, options, warnings, strict=bool(options.revenue))
-        if out["revenue"] is not None:
-            out["clv"] = clv_section(survey)
+    if revenue_error is not None:
+        raise revenue_error
+    warnings.extend(drivers.warnings + themes.warnings + revenue_warnings)
     if options.extra.get("base"):
         out["weights"] = weights_section(survey, options)
     return out

@@ -227,3 +227,42 @@ def test_guessed_comment_column_is_the_inferred_one_on_real_files():
         assert guess in (None, inspect_survey(raw).roles.comments), path.name
         guesses += guess is not None
     assert guesses >= 5
+
+
+def _failing(message: str, delay: float = 0.0):
+    def section(data, options):
+        import time
+
+        from cx.errors import CxInputError
+
+        time.sleep(delay)
+        raise CxInputError(message)
+    return section
+
+
+def test_sections_in_threads_keep_the_order_of_warnings_and_errors(monkeypatch):
+    """Drivers and themes run in threads beside NPS and revenue; their warnings still come in the sections'
+    order (drivers, themes, revenue) and the first section's error wins, however the threads finish."""
+    import cx.analysis as analysis
+
+    _, survey = load_survey(SAMPLE)
+    expected = analyze(survey)
+    monkeypatch.setattr(analysis, "driver_section", _failing("drivers: slow and failing", delay=0.3))
+    monkeypatch.setattr(analysis, "_theme_pareto", _failing("themes: failing", delay=0.1))
+    monkeypatch.setattr(analysis, "revenue_section", _failing("revenue: failing at once"))
+    out = analyze(survey)
+    assert out["warnings"] == expected["warnings"] + ["drivers: slow and failing", "themes: failing",
+                                                      "revenue: failing at once"]
+    assert out["drivers"] is None and out["themes"] is None and out["revenue"] is None and "clv" not in out
+    assert (out["nps"], out["segments"], out["trend"]) == (expected["nps"], expected["segments"], expected["trend"])
+    from cx.errors import CxInputError
+
+    strict = AnalyzeOptions(method="shapley", codebook=str(ROOT / "data" / "codebook.csv"), revenue="Annual revenue")
+    with pytest.raises(CxInputError, match="drivers: slow"):
+        analyze(survey, strict)
+    monkeypatch.setattr(analysis, "driver_section", lambda data, options: None)
+    with pytest.raises(CxInputError, match="themes: failing"):
+        analyze(survey, strict)
+    monkeypatch.setattr(analysis, "_theme_pareto", lambda comments, options: None)
+    with pytest.raises(CxInputError, match="revenue: failing"):
+        analyze(survey, strict)
