@@ -135,10 +135,9 @@ def main() -> None:
         if k < REPEAT:
             bare.append(run(BARE.format(path=path)))
             load.append(run(APP_LOAD.format(path=path, root=str(ROOT))))
+            minimal.append(timed_command([PY, "-c", PANDAS_MINIMAL.format(path=path)])[0])
         bare_proc.append(timed_command([PY, "-c", BARE_PROCESS.format(path=path)]))
         analyze.append(timed_command([PY, "-m", "cx", "analyze", path, "--codebook", book]))
-        if k < REPEAT:
-            minimal.append(timed_command([PY, "-c", PANDAS_MINIMAL.format(path=path)])[0])
     overview = [run(OVERVIEW.format(path=path, root=str(ROOT)))[0] for _ in range(3)]
     out = json.loads(subprocess.run([PY, "-m", "cx", "analyze", path, "--codebook", book], capture_output=True,
                                     text=True, cwd=ROOT, check=True).stdout)
