@@ -574,9 +574,15 @@ def _text_survey(parsed: _ParsedText) -> RawSurvey:
 
 
 def _count_newlines(data: bytes) -> int:
-    """Line feeds in the file, counted in cache-sized slices (three times faster than bytes.count)."""
+    """Line feeds in the file, counted in slices of 8 MB.
+
+    Each slice is one NumPy call that lets go of the GIL and must take it back; with another thread
+    busy (the command line imports pandas meanwhile), each take can wait 5 ms. So few slices, yet none
+    as big as the file (a temporary array): beside a busy thread, a 117 MB file took 2.9 s in 256 kB
+    slices and 0.09 s in 16 MB ones; alone, 20 ms against 10.5 ms in 8 MB ones.
+    """
     view = np.frombuffer(data, dtype=np.uint8)
-    step = 1 << 18
+    step = 8 << 20
     return sum(int(np.count_nonzero(view[i:i + step] == 10)) for i in range(0, len(view), step))
 
 

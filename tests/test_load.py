@@ -207,3 +207,16 @@ def test_a_mapped_file_reads_as_its_bytes(tmp_path, name, meanwhile):
     assert (mapped.encoding, mapped.notes, mapped.delimiter) == (uploaded.encoding, uploaded.notes,
                                                                  uploaded.delimiter)
     assert len(mapped.frame) >= 2
+
+
+def test_newlines_are_counted_across_slices():
+    """The line-feed count (which decides whether to look for a quote left open) spans its 8 MB slices."""
+    import numpy as np
+
+    from cx.load import _count_newlines
+
+    rng = np.random.default_rng(3)
+    data = rng.choice(np.frombuffer(b"ab,\n\r\"", dtype=np.uint8), size=(8 << 20) * 2 + 12_345).tobytes()
+    assert _count_newlines(data) == data.count(b"\n")
+    assert _count_newlines(b"") == 0
+    assert _count_newlines(b"a\nb\n") == 2
