@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import REAL, ROOT, SAMPLE, needs_shared
@@ -13,7 +14,7 @@ from survey_shapes import EXPECTED, EXPECTED_N, EXPECTED_NPS, SHAPES
 
 from cx.analysis import load_survey
 from cx.clean import inspect_survey, prepare_survey
-from cx.load import read_survey, read_survey_file
+from cx.load import _count_newlines, read_survey, read_survey_file
 from cx.nps import nps_summary
 
 
@@ -211,10 +212,6 @@ def test_a_mapped_file_reads_as_its_bytes(tmp_path, name, meanwhile):
 
 def test_newlines_are_counted_across_slices():
     """The line-feed count (which decides whether to look for a quote left open) spans its 8 MB slices."""
-    import numpy as np
-
-    from cx.load import _count_newlines
-
     rng = np.random.default_rng(3)
     data = rng.choice(np.frombuffer(b"ab,\n\r\"", dtype=np.uint8), size=(8 << 20) * 2 + 12_345).tobytes()
     assert _count_newlines(data) == data.count(b"\n")
