@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 
 def _missing(x: float | None) -> bool:
@@ -76,13 +77,28 @@ def number(x: float | None, digits: int = 2) -> str:
 
 
 _MD_SPECIAL = set("\\`*_[]<>!|~$&#")
+# What backslashes cannot stop: renderers find bare links ("https://…", "www.…", "name@host.tld") and
+# Streamlit its ":material/icon:", ":emoji:" and ":red[…]" codes in the text itself, after escapes.
+_LINK = re.compile(r"(?i)(:(?=\\?/)|@|\bwww(?=\\?\.))")
+_LINK_OR_CODE = re.compile(r"(?i)(:|@|\bwww(?=\\?\.))")
+WORD_JOINER = "\u2060"
 
 
-def md_escape(text) -> str:
+def defuse_links(md: str, codes: bool = False) -> str:
+    """Markdown with an invisible word joiner (U+2060) inside "://", after "@" and inside "www.".
+
+    The text shows the same, yet no bare link or e-mail link is recognised in it. ``codes``: after every
+    ":" too, so that Streamlit draws no colour, icon or emoji either (for text shown in the app).
+    """
+    return (_LINK_OR_CODE if codes else _LINK).sub(lambda m: m.group(1) + WORD_JOINER, md)
+
+
+def md_escape(text, codes: bool = False) -> str:
     r"""Text from the data made safe for Markdown: markup characters escaped, line breaks flattened.
 
     A comment such as ``![x](http://host/pixel)`` or ``<script>`` then renders as the literal
-    text, never as an image, a link, HTML or a table break.
+    text, never as an image, a link, HTML or a table break; bare links stay text (`defuse_links`;
+    ``codes`` for text shown in the app).
 
     Examples
     --------
@@ -90,4 +106,4 @@ def md_escape(text) -> str:
     \<b\>5 \* 3\</b\> \| \[x\](y)
     """
     s = " ".join(str(text).split()) if text is not None else ""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
+    return defuse_links("".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s), codes)

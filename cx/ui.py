@@ -724,15 +724,17 @@ def require(v: View, *needed: str, what: str = "this page") -> None:
         st.stop()
 
 
+# Markdown punctuation, escaped with a backslash; "&" too, or "&amp;" would show as "&".
+_MD_SPECIAL = frozenset("\\`*_{}[]()#+-.!|<>~$&:@")
+
+
 def _escape_md(text: str) -> str:
-    """Escape markdown in text that may come from the data (column names, segment values)."""
-    out = []
-    for ch in text:
-        if ch in "\\`*_{}[]()#+-.!|<>~$":
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Text that may come from the data (comments, column names, segment values) as inert markdown.
+
+    It shows as the same characters: no emphasis, heading, list, link, image, HTML, formula, colour,
+    icon or emoji comes out of it (`fmt.defuse_links` for what backslashes cannot stop).
+    """
+    return fmt.defuse_links("".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text), codes=True)
 
 
 escape_md = _escape_md

@@ -74,3 +74,10 @@ def open_app(page: str | None = None, timeout: float = 120, at=None):
         at.run()
         assert not at.exception, at.exception
     return at
+
+
+def plain(markdown: str) -> str:
+    """What escaped markdown shows: backslash escapes resolved, invisible word joiners dropped."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", markdown.replace("\u2060", ""))

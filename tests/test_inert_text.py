@@ -41,6 +41,21 @@ def test_hostile_comments_render_as_plain_text_in_the_app():
     assert not any("alert" in h.value for h in at.get("html"))
 
 
+def test_escaped_markdown_shows_the_same_characters_and_no_link_colour_or_icon():
+    """Backslashes keep the punctuation literal; an invisible word joiner breaks bare links and colon codes."""
+    import re
+
+    from cx.ui import escape_md
+
+    texts = [HOSTILE, 'see https://evil.example/x, WWW.evil.example or bad@evil.example', ":red[alarm] :smile: "
+             ":material/warning:", "a\\b \\* c &amp; #1 - 2. _x_ ~y~ $z$ `q` <b>|t|</b>", "Region: EMEA"]
+    for text in texts:
+        out = escape_md(text)
+        assert re.sub(r"\\(.)", r"\1", out.replace("\u2060", "")) == text
+        bare = re.sub(r"\\(.)", r"\1", out)  # what the markdown renderer searches for links and codes
+        assert not re.search(r"://|(?i:www)\.|@\w|:[A-Za-z/]", bare), (text, out)
+
+
 def test_hostile_comments_are_inert_in_every_export(tmp_path):
     import openpyxl
 

@@ -296,7 +296,8 @@ def test_markdown_escapes_text_from_the_data():
     md = plan_markdown(plan).decode()
     assert not re.search(r"(?<!\\)<", md)  # every < from the data is escaped: no HTML tag can form
     assert "\\<script\\>" in md and "\\<img src=q onerror=w()\\>" in md
-    assert md_escape("![pixel](http://evil/p.png)\n# heading") == "\\!\\[pixel\\](http://evil/p.png) \\# heading"
+    # an invisible word joiner inside "://" keeps the address from becoming a bare link in a Markdown viewer
+    assert md_escape("![pixel](http://evil/p.png)\n# heading") == "\\!\\[pixel\\](http:\u2060//evil/p.png) \\# heading"
 
 
 # --- close the loop -------------------------------------------------------------------------------

@@ -829,7 +829,8 @@ def test_highlight_markdown_escapes_every_piece_and_bolds_matches():
 
     text = "# *Late* [click](http://x) <b>invoice</b>\nlate_again"
     md = highlight_markdown(text, {"Delivery": "late", "Billing": "invoice"}, _md, theme="Delivery")
-    assert md == ("\\# \\***Late**\\* \\[click\\]\\(http://x\\) \\<b\\>invoice\\</b\\> **late**\\_again")
+    # the link's colon is followed by an invisible word joiner: no bare link is recognised either
+    assert md == ("\\# \\***Late**\\* \\[click\\]\\(http\\:\u2060//x\\) \\<b\\>invoice\\</b\\> **late**\\_again")
     both = highlight_markdown("late invoice", {"Delivery": "late", "Billing": "invoice"}, _md)
     assert both == "**late** **invoice**"
     # spaces at the edges of a match stay outside the marks
