@@ -20,7 +20,8 @@ METHOD_NOTE = (
     "NPS = % promoters (9–10) − % detractors (0–6). 95% interval: normal approximation with the "
     "trinomial variance, score ± 1.96 × 100 × √((p + d − (p − d)²) / n), p and d the promoter and "
     "detractor shares. A difference is significant when a two-sided z-test (standard errors added in "
-    "quadrature) gives p < 0.05."
+    "quadrature) gives p < 0.05. A segment or period with fewer than 30 answers is too small to judge: no "
+    "difference or change is reported for it."
 )
 
 
@@ -284,6 +285,10 @@ def period_labels(dates: pd.Series, period: str) -> pd.Series:
     return pd.Series(np.array([*labels, None], dtype=object)[codes], index=getattr(dates, "index", None), dtype="str")
 
 
+TREND_COLUMNS = ["period", "n", "score", "ci_low", "ci_high", "margin", "change", "p_value", "significant_change",
+                 "small_base", "reportable_change"]
+
+
 def nps_trend(frame: pd.DataFrame, loyalty: str, date: str | None = None, period: str = "quarter",
               wave: str | None = None, weight: str | None = None) -> pd.DataFrame:
     """NPS per period, oldest first, each tested against the previous period.
@@ -300,7 +305,9 @@ def nps_trend(frame: pd.DataFrame, loyalty: str, date: str | None = None, period
     -------
     DataFrame
         period, n, score, ci_low, ci_high, margin, change (vs previous), p_value,
-        significant_change (false for the first period).
+        significant_change (the z-test at 5%; false for the first period), small_base (n < `MIN_BASE`),
+        reportable_change (significant, and neither period has a small base: what reports call a
+        change, since a handful of answers swings by chance).
     """
     if wave is not None:
         labels = frame[wave].astype("str")
@@ -321,12 +328,14 @@ def nps_trend(frame: pd.DataFrame, loyalty: str, date: str | None = None, period
             continue
         diff = nps_difference(res, previous) if previous is not None else Difference(None, None, None, None)
         ci = res.ci95
+        significant = bool(previous is not None and diff.significant)
         rows.append({"period": str(keys[i]), "n": res.n, "score": res.score, "ci_low": ci[0], "ci_high": ci[1],
                      "margin": res.margin, "change": diff.difference, "p_value": diff.p_value,
-                     "significant_change": bool(previous is not None and diff.significant)})
+                     "significant_change": significant, "small_base": res.n < MIN_BASE,
+                     "reportable_change": significant and min(res.n, previous.n) >= MIN_BASE})
         previous = res
-    return pd.DataFrame(rows, columns=["period", "n", "score", "ci_low", "ci_high", "margin", "change", "p_value",
-                                       "significant_change"])
+    return pd.DataFrame(rows, columns=TREND_COLUMNS).astype({"significant_change": bool, "small_base": bool,
+                                                             "reportable_change": bool})
 
 
 def _period_codes(dates: pd.Series, period: str) -> tuple[np.ndarray, list[str]]:
@@ -371,15 +380,15 @@ def nps_trend_by_segment(frame: pd.DataFrame, loyalty: str, segment: str, date: 
         t.insert(0, "segment", str(value))
         parts.append(t)
     if not parts:
-        return pd.DataFrame(columns=["segment", "period", "n", "score", "ci_low", "ci_high", "margin", "change",
-                                     "p_value", "significant_change"])
+        return pd.DataFrame(columns=["segment", *TREND_COLUMNS])
     return pd.concat(parts, ignore_index=True)
 
 
 def trend_rows_to_dict(table: pd.DataFrame) -> list[dict]:
     """Rows of `nps_trend` as the contract's ``trend.items``."""
     return [{"period": r.period, "n": int(r.n), "score": _round(r.score), "ci95": [_round(r.ci_low), _round(r.ci_high)],
-             "significant_change": bool(r.significant_change), "change": _round(r.change)}
+             "significant_change": bool(r.significant_change), "change": _round(r.change),
+             "small_base": bool(r.small_base)}
             for r in table.itertuples(index=False)]
 
 

@@ -44,7 +44,11 @@ SECTIONS = ("nps", "trend", "drivers", "themes", "root_causes", "revenue")
 
 @dataclass(frozen=True)
 class PlanTrendPoint:
-    """NPS of one period, with the change from the previous period and whether it is significant."""
+    """NPS of one period, with the change from the previous period and whether it is significant.
+
+    ``significant_change`` is `cx.nps.nps_trend`'s ``reportable_change``: significant, on bases of at
+    least 30 respondents in both periods.
+    """
 
     period: str
     n: int
@@ -382,7 +386,7 @@ def _trend(frame: pd.DataFrame, roles, period: str, periods: int, statements: li
         return (), 0
     points = tuple(PlanTrendPoint(period=str(r.period), n=int(r.n), score=float(r.score), ci_low=float(r.ci_low),
                                   ci_high=float(r.ci_high), change=None if pd.isna(r.change) else float(r.change),
-                                  significant_change=bool(r.significant_change))
+                                  significant_change=bool(r.reportable_change))
                    for r in table.itertuples(index=False))
     if len(points) == 1:
         statements.append(("trend", f"Only one {period} of responses: no change to test yet."))

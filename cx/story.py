@@ -253,6 +253,8 @@ def _plural(k: int, word: str, many: str | None = None) -> str:
 def last_significant_change(trend: pd.DataFrame) -> dict | None:
     """The most recent period whose NPS differs significantly from the period before it.
 
+    Both periods need a base of at least `cx.nps.MIN_BASE` respondents (``reportable_change``).
+
     Parameters
     ----------
     trend : pandas.DataFrame
@@ -267,7 +269,7 @@ def last_significant_change(trend: pd.DataFrame) -> dict | None:
     if trend is None or len(trend) < 2:
         return None
     rows = trend.reset_index(drop=True)
-    sig = np.flatnonzero(rows["significant_change"].to_numpy(dtype=bool))
+    sig = np.flatnonzero(rows["reportable_change"].to_numpy(dtype=bool))
     if not len(sig) or sig[-1] == 0:
         return None
     i = int(sig[-1])

@@ -56,7 +56,7 @@ if r.segments:
                    icon="⚠️")
     # A small static table: drawn with the page at once (the interactive grid draws itself later).
     st.table(pd.DataFrame({
-        segment: [fmt.md_escape(v) for v in table["value"]],
+        segment: [fmt.md_escape(v, codes=True) for v in table["value"]],
         "n": [fmt.count(n) for n in table["n"]],
         "NPS": [fmt.nps_with_moe(s, (lo, hi)) if not small_ else f"{fmt.signed_int(s)} (base too small)"
                 for s, lo, hi, small_ in zip(table["score"], table["ci_low"], table["ci_high"], table["small_base"])],
@@ -67,7 +67,7 @@ if r.segments:
     }), hide_index=True)
 
 st.subheader("Trend", help="A change between consecutive periods is marked only when significant (two-sided "
-             "z-test at the 5% level).")
+             f"z-test at the 5% level) and both periods have at least {MIN_BASE} respondents.")
 wave_options = [c for c in r.segments if any(w in c.lower() for w in ("wave", "quarter", "qtr", "period", "month"))]
 modes = (["quarter", "month"] if r.date else []) + [f"wave: {c}" for c in wave_options]
 if not modes:
@@ -81,24 +81,30 @@ else:
     if split == "(none)":
         trend = ui.cached(nps_trend, v, r.loyalty, weight=r.weight, **kwargs)
         ui.chart(trend_chart, trend, overall.n, v.total, key="overview_trend_chart")
-        sig = trend[trend["significant_change"]]
+        sig = trend[trend["reportable_change"]]
         if len(sig):
             st.markdown("**Significant changes:** " + "; ".join(
                 f"{p} {c:+.1f} points (p = {pv:.3f})" for p, c, pv in zip(sig["period"], sig["change"], sig["p_value"])))
         else:
             st.markdown("No change between consecutive periods is statistically significant.")
+        if trend["small_base"].any():
+            st.caption(f"{fmt.count(int(trend['small_base'].sum()))} of {fmt.count(len(trend))} periods have fewer "
+                       f"than {MIN_BASE} respondents: too few to judge, so no change is reported for them or the "
+                       "period after.")
     else:
         trend = ui.cached(nps_trend_by_segment, v, r.loyalty, split, weight=r.weight, **kwargs)
         ui.chart(trend_chart, trend, overall.n, v.total, segment=split, key="overview_trend_split_chart")
     with st.expander("Trend table"):
         st.table(pd.DataFrame({
-            **({"segment": [fmt.md_escape(v) for v in trend["segment"]]} if "segment" in trend else {}),
-            "period": [fmt.md_escape(p) for p in trend["period"]],
+            **({"segment": [fmt.md_escape(v, codes=True) for v in trend["segment"]]} if "segment" in trend else {}),
+            "period": [fmt.md_escape(p, codes=True) for p in trend["period"]],
             "n": [fmt.count(n) for n in trend["n"]],
             "NPS": [fmt.signed(s, 1) for s in trend["score"]],
-            "95% interval": [f"{fmt.signed(lo, 1)} to {fmt.signed(hi, 1)}" for lo, hi in zip(trend["ci_low"], trend["ci_high"])],
+            "95% interval": [f"{fmt.signed(lo, 1)} to {fmt.signed(hi, 1)}" if not small_ else "base too small"
+                             for lo, hi, small_ in zip(trend["ci_low"], trend["ci_high"], trend["small_base"])],
             "change": [fmt.signed(c, 1) for c in trend["change"]],
             "p-value": [fmt.number(p, 3) for p in trend["p_value"]],
-            "significant": ["yes" if x else "" for x in trend["significant_change"]],
+            "significant": ["yes" if x else ("base too small" if s else "")
+                            for x, s in zip(trend["reportable_change"], trend["significant_change"])],
         }), hide_index=True)
 st.caption("Method: " + METHOD_NOTE)

@@ -17,6 +17,7 @@ from cx.nps import (
     nps_trend,
     period_labels,
     score_distribution,
+    trend_rows_to_dict,
 )
 
 
@@ -121,6 +122,23 @@ def test_trend_periods_and_significant_change():
     m = nps_trend(frame(scores, d=dates), "ltr", "d", period="month")
     assert m["period"].tolist() == ["2026-01", "2026-04", "2026-05"]
     assert m["significant_change"].tolist() == [False, False, True]
+
+
+def test_a_change_on_a_handful_of_answers_is_significant_but_not_reported():
+    """Q1: 40 answers at NPS +50; Q2: 4 detractors (NPS -100, Wald interval of zero width). The z-test
+    (the contract's significant_change) finds the fall; with 4 < 30 answers it is not a reportable change,
+    nor is the next quarter's change from that small base."""
+    dates = pd.to_datetime(["2026-02-01"] * 40 + ["2026-05-01"] * 4 + ["2026-08-01"] * 40)
+    scores = [10] * 24 + [8] * 12 + [0] * 4 + [0] * 4 + [10] * 24 + [8] * 12 + [0] * 4
+    t = nps_trend(frame(scores, d=dates), "ltr", "d")
+    assert t["n"].tolist() == [40, 4, 40] and t["score"].tolist() == pytest.approx([50.0, -100.0, 50.0])
+    assert t["ci_low"][1] == pytest.approx(-100.0) and t["ci_high"][1] == pytest.approx(-100.0)
+    assert t["significant_change"].tolist() == [False, True, True]
+    assert t["small_base"].tolist() == [False, True, False]
+    assert t["reportable_change"].tolist() == [False, False, False]
+    items = trend_rows_to_dict(t)
+    assert [i["small_base"] for i in items] == [False, True, False]
+    assert [i["significant_change"] for i in items] == [False, True, True]
 
 
 def test_period_labels():

@@ -65,12 +65,13 @@ def test_nps_takeaway_names_the_score_its_interval_and_the_last_significant_chan
     assert result.score == pytest.approx(40.0)
     trend = pd.DataFrame({"period": ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"], "score": [10.0, -12.0, -8.0, 4.0],
                           "change": [math.nan, -22.0, 4.0, 12.0],
-                          "significant_change": [False, True, False, False]})
+                          "significant_change": [False, True, False, True],
+                          "reportable_change": [False, True, False, False]})  # 2026-Q4: a base too small to judge
     assert last_significant_change(trend) == {"period": "2026-Q2", "previous": "2026-Q1", "change": -22.0,
                                               "before": 10.0, "after": -12.0}
     assert nps_takeaway(result, trend) == ("NPS is +40 (±50) across 10 respondents; the last significant change "
                                            "was a 22-point fall in 2026-Q2 (from +10 to -12).")
-    quiet = trend.assign(significant_change=False)
+    quiet = trend.assign(reportable_change=False)
     assert last_significant_change(quiet) is None
     assert nps_takeaway(result, quiet) == ("NPS is +40 (±50) across 10 respondents; no change between consecutive "
                                            "quarters is statistically significant.")

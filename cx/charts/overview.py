@@ -51,11 +51,17 @@ def segment_chart(table: pd.DataFrame, segment: str, overall: float | None, n: i
 
 
 def trend_chart(trend: pd.DataFrame, n: int, total: int | None = None, segment: str | None = None) -> alt.TopLevelMixin:
-    """NPS per period with its 95% band; significant changes from the previous period marked."""
+    """NPS per period with its 95% band; significant changes from the previous period marked.
+
+    A change is marked only on bases of at least 30 (``reportable_change``); the band stops at the
+    ends of the scale (the normal approximation runs past them on a handful of answers).
+    """
     data = trend.copy()
     data["change_text"] = [
-        "first period" if pd.isna(c) else (f"{c:+.1f} (significant)" if s else f"{c:+.1f} (not significant)")
-        for c, s in zip(data["change"], data["significant_change"])]
+        "first period" if pd.isna(c) else (f"{c:+.1f} (significant)" if r else f"{c:+.1f} (base too small to judge)"
+                                           if s else f"{c:+.1f} (not significant)")
+        for c, s, r in zip(data["change"], data["significant_change"], data["reportable_change"])]
+    data["ci_low"], data["ci_high"] = data["ci_low"].clip(-100, 100), data["ci_high"].clip(-100, 100)
     color = alt.Color("segment:N", title=None) if segment else alt.value(BLUE)
     x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0))
     tooltip = [alt.Tooltip("period:O"), alt.Tooltip("n:Q", format=","), alt.Tooltip("score:Q", title="NPS", format="+.1f"),
@@ -66,7 +72,7 @@ def trend_chart(trend: pd.DataFrame, n: int, total: int | None = None, segment: 
     band = alt.Chart(data).mark_area(opacity=0.15).encode(x=x, y=alt.Y("ci_low:Q", title="NPS"), y2="ci_high:Q",
                                                           color=color)
     line = alt.Chart(data).mark_line(point=True).encode(x=x, y="score:Q", color=color, tooltip=tooltip)
-    sig = alt.Chart(data[data["significant_change"]]).mark_point(shape="diamond", size=220, filled=True,
+    sig = alt.Chart(data[data["reportable_change"]]).mark_point(shape="diamond", size=220, filled=True,
                                                                  color=VERMILLION).encode(x=x, y="score:Q",
                                                                                           tooltip=tooltip)
     title = "NPS over time" + (f" by {segment}" if segment else "")

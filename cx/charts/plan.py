@@ -38,6 +38,7 @@ def trend_chart(plan: ActionPlan, width: int = WIDTH, height: int = HEIGHT) -> a
     if not plan.trend:
         return None
     data = pd.DataFrame([vars(p) for p in plan.trend])
+    data["ci_low"], data["ci_high"] = data["ci_low"].clip(-100, 100), data["ci_high"].clip(-100, 100)
     data["status"] = ["significant change" if s else "no significant change" for s in data["significant_change"]]
     x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0, labelFontSize=10))
     y = alt.Y("ci_low:Q", title="NPS")
