@@ -32,6 +32,9 @@ EXACT_SHAPLEY_MAX_DRIVERS = 15
 LOGISTIC_SHAPLEY_MAX_DRIVERS = 10
 DEFAULT_N_BOOT = 200
 DEFAULT_PERMUTATIONS = 2000
+# Below this R² (McFadden's for the detractor model) the drivers explain almost nothing of the outcome:
+# their shares of it are shares of noise, and no driver is named as the one that matters or to fix.
+WEAK_R2 = 0.05
 QUADRANTS = ("Fix first", "Keep", "Maintain", "Secondary")
 
 _PIVOT_TOL = 1e-10  # residual variance (on the correlation scale) below which a driver is redundant
@@ -113,6 +116,11 @@ class DriverAnalysis:
     seed: int | None = None
     sampling_error: float = math.nan
     boot_importance: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def explains_little(self) -> bool:
+        """True when the drivers explain almost nothing of the outcome (R² under `WEAK_R2`, or unknown)."""
+        return not self.r2 >= WEAK_R2
 
     @property
     def drivers(self) -> tuple[str, ...]:
@@ -1312,6 +1320,10 @@ def key_drivers(frame: pd.DataFrame, drivers: Sequence[str], outcome: str, metho
     if r2 <= 1e-12 or (method == "correlation" and total <= 0):
         warnings.append("The drivers explain none of the variation in the outcome; importances are shown as equal "
                         "shares and mean nothing.")
+    elif not r2 >= WEAK_R2:
+        warnings.append(f"The drivers explain only {r2:.1%} of the variation in {outcome} (R² = {r2:.3f}): their "
+                        "shares of it are shares of noise, so no driver is named as the one that matters most. Check "
+                        "that the outcome is the right column, and ask what the survey did not measure.")
 
     # bootstrap
     boot = None
@@ -2147,6 +2159,9 @@ def headline(analysis: DriverAnalysis, tiers: bool = True) -> str:
         accuracy (15%) and Support responsiveness (9%)."
     """
     items = analysis.items
+    if analysis.explains_little:
+        return (f"No driver stands out: together they explain {analysis.r2:.0%} of the variation in "
+                f"{analysis.outcome} (R² = {analysis.r2:.3f}).")
     top = f"{items[0].driver} matters most ({items[0].importance:.0%} of the importance)"
     if len(items) > 1:
         rest = [f"{i.driver} ({i.importance:.0%})" for i in items[1:3]]

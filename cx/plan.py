@@ -411,6 +411,11 @@ def _drivers(frame: pd.DataFrame, roles, scope: str, statements: list):
     except CxInputError as exc:
         statements.append(("drivers", f"The key drivers could not be computed for {scope}: {exc}"))
         return None, ()
+    if analysis.explains_little:
+        statements.append(("drivers", f"The drivers explain only {fmt.share(analysis.r2)} of the variation in "
+                                      f"{analysis.outcome} (R² = {analysis.r2:.3f}) in {scope}: no driver is named "
+                                      "as the one to fix."))
+        return analysis, ()
     items = tuple(PlanDriver(driver=str(r.driver), importance=float(r.importance), performance=float(r.performance),
                              quadrant=str(r.quadrant), correlation=float(analysis.item(r.driver).correlation))
                   for r in table.itertuples(index=False))

@@ -426,6 +426,9 @@ def drivers_takeaway(analysis, matrix: pd.DataFrame, outcome_name: str = "loyalt
     "Rated below average": the driver's mean rating is below the average of all drivers' mean
     ratings (`driver_standing`), the split of the importance–performance matrix.
     """
+    if analysis.explains_little:
+        return (f"No driver stands out: together they explain {fmt.share(analysis.r2)} of what drives "
+                f"{outcome_name}, too little to name one to fix.")
     top = analysis.items[0]
     mean, average, verdict = driver_standing(matrix, top.driver)
     text = f"{top.driver} explains {fmt.share(top.importance)} of what drives {outcome_name}"

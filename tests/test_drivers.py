@@ -966,3 +966,31 @@ def test_stretched_driver_charts_keep_their_row_height():
     assert bars["autosize"] == {"type": "fit-x", "contains": "padding"} and bars["height"] == 120
     seg = charts.segment_importance_chart(kda.drivers_by_segment(df.assign(Unit="All"), names, "LTR", "Unit")).to_dict()
     assert seg["autosize"] == {"type": "fit-x", "contains": "padding"} and seg["height"] == 120
+
+
+def weak_survey() -> pd.DataFrame:
+    """Two uncorrelated drivers (x1, x2 in {1, 3}); the outcome is (x1-2)(x2-2) + 0.2(x1-2) + 5.
+
+    By hand: corr(y, x2) = 0 and corr(y, x1) = 0.2 / sqrt(1.04), so R² = 0.04 / 1.04 = 0.03846.
+    """
+    x1 = np.tile([1.0, 3.0, 1.0, 3.0], 25)
+    x2 = np.tile([1.0, 1.0, 3.0, 3.0], 25)
+    return pd.DataFrame({"x1": x1, "x2": x2, "y": (x1 - 2) * (x2 - 2) + 0.2 * (x1 - 2) + 5})
+
+
+def test_drivers_that_explain_almost_nothing_name_no_winner():
+    from cx.plan import build_action_plan
+    from cx.roles import Roles
+    from cx.story import drivers_takeaway
+
+    a = kda.key_drivers(weak_survey(), ["x1", "x2"], "y", "shapley")
+    assert a.r2 == pytest.approx(0.04 / 1.04) and a.explains_little
+    assert any("explain only 3.8% of the variation in y" in w for w in a.warnings)
+    assert kda.headline(a) == "No driver stands out: together they explain 4% of the variation in y (R² = 0.038)."
+    matrix = kda.importance_performance(a, weak_survey())
+    assert drivers_takeaway(a, matrix).startswith("No driver stands out: together they explain 4% of what drives")
+    plan = build_action_plan(weak_survey(), Roles(outcome="y", drivers=("x1", "x2")), as_of="2026-07-01")
+    assert plan.drivers == () and plan.fix_first == () and plan.driver_r2 == pytest.approx(0.04 / 1.04)
+    assert "no driver is named as the one to fix" in plan.statement("drivers")
+    strong = kda.key_drivers(weak_survey().assign(y=lambda f: f["x1"] + 0.5 * f["x2"]), ["x1", "x2"], "y", "shapley")
+    assert not strong.explains_little and kda.headline(strong).startswith("x1 matters most")
