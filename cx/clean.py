@@ -45,7 +45,7 @@ class ColumnCheck:
         """The check in one plain sentence."""
         parts = [f"{getattr(self, k):,} {REASON_WORDS[k]}" for k in
                  ("na_answer", "sentinel", "out_of_range", "not_a_number") if getattr(self, k)]
-        text = f'{self.role.capitalize()} "{self.column}": {self.valid:,} valid answers'
+        text = f'{self.role.capitalize()} "{self.column}": {self.valid:,} valid answer{"" if self.valid == 1 else "s"}'
         if self.scale:
             text += f" on a {self.scale[0]}–{self.scale[1]} scale"
         if self.blank:

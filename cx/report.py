@@ -124,7 +124,8 @@ def _nps_detail(plan: ActionPlan) -> str:
 def _driver_detail(d) -> str:
     perf = "–" if d.performance is None or (isinstance(d.performance, float) and math.isnan(d.performance)) \
         else fmt.number(d.performance, 1)
-    return f"{fmt.share(d.importance)} of explained variance · mean rating {perf} · {d.quadrant}"
+    # the quadrant first: it says what to do, and a line too long for its column is cut at its end
+    return f"{d.quadrant} · {fmt.share(d.importance)} of explained variance · mean rating {perf}"
 
 
 def _fix_first_text(plan: ActionPlan) -> str:

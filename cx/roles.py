@@ -23,10 +23,14 @@ COMMENT_HINT = re.compile(r"comment|verbatim|feedback|why|reason|review|text|con
 SEGMENT_HINT = re.compile(r"unit|region|tier|segment|country|division|department|type|class|channel|plan|"
                           r"product|industry|size|market|area|branch|team|category|contract|cabin|group|"
                           r"quarter|wave|sub_type|subtype|district|zone|line of business|\blob\b", re.I)
-ID_HINT = re.compile(r"(^|[\s_])(id|uuid|guid|key|number|no)$|^id$|identifier|response ?id|respondent", re.I)
+ID_HINT = re.compile(r"(^|[\s_])(id|uuid|guid|key|number|no)$|^id$|identifier|response ?id|respondent|"
+                     r"(?-i:[a-z](?:ID|Id)$)", re.I)  # the last: camelCase, as in "CustomerID"
 CUSTOMER_HINT = re.compile(r"customer|account|client|company|member|cust", re.I)
 REVENUE_HINT = re.compile(r"revenue|\barr\b|\bmrr\b|spend|sales|amount|charges|turnover|income|value \(|"
                           r"contract value|billing amount|annual value|ltv|cltv|clv|\$|€|£", re.I)
+# An amount's change or ratio is not revenue ("OrderAmountHikeFromlastYear", "Spend growth %").
+NOT_REVENUE_HINT = re.compile(r"hike|growth|increase|decrease|change|pct|percent|%|\brate\b|ratio|share|margin|"
+                              r"discount|cashback|refund|rebate|count|number", re.I)
 DATE_HINT = re.compile(r"date|time|recorded|submitted|created|timestamp|completed|\bend\b|day|month|period", re.I)
 WEIGHT_HINT = re.compile(r"weight|\bwt\b|wgt|_wt$|^wt_|expansion factor", re.I)
 NOT_DRIVER_HINT = re.compile(r"\bage\b|year|zip|postcode|postal|\bcount\b|number ?of|numberof|tenure|duration|progress|"
@@ -303,7 +307,7 @@ def infer_roles(profiles: dict[str, ColumnProfile]) -> Roles:
         taken.add(customer.name)
 
     money = [p for p in usable if p.kind in ("number", "money") and p.name not in taken]
-    revenue = next((p for p in money if score_name(p, REVENUE_HINT)), None)
+    revenue = next((p for p in money if score_name(p, REVENUE_HINT) and not NOT_REVENUE_HINT.search(p.name)), None)
     if revenue is not None:
         taken.add(revenue.name)
 

@@ -27,7 +27,9 @@ if upload is not None and st.session_state.get("data_loaded_id") != upload.file_
     else:
         ui.use_dataset(new, upload.getvalue())
         st.session_state.pop("data_error", None)
-        st.session_state["data_flash"] = f"Loaded {new.raw.source}: {fmt.count(new.raw.n_rows)} responses."
+        n = new.raw.n_rows
+        st.session_state["data_flash"] = ui.escape_md(f"Loaded {new.raw.source}: {fmt.count(n)} "
+                                                      f"response{'' if n == 1 else 's'}.")
         st.rerun()
     finally:
         bar.empty()

@@ -434,8 +434,9 @@ def what_ifs() -> None:
         k[0].metric("Lifetime value", money(retention.after.total),
                     f"{'+' if retention.change > 0 else ''}{money(retention.change)}" if retention.change else None,
                     help="Customer lifetime value of all respondents with a 0–10 answer.")
-    k[1].metric("Revenue renewing next year", money(retention.revenue_change_per_year),
-                help="Σ over groups of revenue × the change in its retention.")
+    change = retention.revenue_change_per_year
+    k[1].metric("Change in revenue renewing next year", f"{'+' if change > 0 else ''}{money(change)}",
+                help="Σ over groups of revenue × the change in its retention: zero until a slider moves.")
 
     st.subheader("Talking points", help="The figures and their assumptions in plain sentences, ready to paste into "
                  "a deck. They follow every slider and the filter.")

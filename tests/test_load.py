@@ -111,6 +111,21 @@ def test_sample_survey_roles():
     assert (roles.revenue, roles.date, roles.customer_id) == ("Annual revenue", "Response date", "Account ID")
 
 
+def test_camel_case_customer_id_and_no_revenue_guess_from_a_change_in_an_amount():
+    """E-commerce export shape: "CustomerID" is the customer id; "OrderAmountHikeFromlastYear" (a % change)
+    and "CashbackAmount" (money paid back) are not revenue, while "Order amount" is."""
+    rng = np.random.default_rng(4)
+    n = 200
+    frame = pd.DataFrame({"CustomerID": np.arange(50001, 50001 + n), "SatisfactionScore": rng.integers(1, 6, n),
+                          "OrderAmountHikeFromlastYear": rng.integers(11, 27, n),
+                          "CashbackAmount": rng.uniform(100, 300, n).round(2)})
+    roles = inspect_survey(read_survey(frame.to_csv(index=False).encode(), "shop.csv")).roles
+    assert roles.customer_id == "CustomerID" and roles.revenue is None
+    frame["Order amount"] = rng.uniform(500, 5000, n).round(2)
+    roles = inspect_survey(read_survey(frame.to_csv(index=False).encode(), "shop.csv")).roles
+    assert roles.revenue == "Order amount"
+
+
 def test_sentinels_and_out_of_range_are_missing_and_counted():
     text = "id,ltr,q1\n" + "\n".join(f"{i},{v},{q}" for i, (v, q) in enumerate(
         [(10, 1), (9, 2), (11, 3), (-3, 4), (5, 9), (99, 5), (7, 99), (0, 5), (8, 4), (6, 3)] * 2))

@@ -227,7 +227,8 @@ def test_retention_what_if_changes_lifetime_value(sample):
     assert not at.exception
     w = retention_change(ClvAssumptions(), ClvAssumptions(retention_detractors=0.70), rev)
     assert metric(at, "Lifetime value").delta == "+" + fmt.money(w.change)
-    assert metric(at, "Revenue renewing next year").value == fmt.money(w.revenue_change_per_year)
+    change = w.revenue_change_per_year
+    assert metric(at, "Change in revenue renewing next year").value == ("+" if change > 0 else "") + fmt.money(change)
     assert "If detractors renewed at 70% instead of 65%" in talking(at)
 
 

@@ -54,8 +54,8 @@ def pareto_chart(pareto: ThemePareto, title: str = "Pareto of comment themes", *
     altair.LayerChart
         Bars (weight per theme, largest first; vital few in the primary colour, the rest muted),
         the cumulative share on a second axis from 0 to 100% with points, and a dashed rule at
-        80%. Clicking a bar selects its theme through the point selection ``theme_pick`` (field
-        ``theme``). A message chart when no theme is mentioned.
+        80%; themes no comment mentions are left out. Clicking a bar selects its theme through the
+        point selection ``theme_pick`` (field ``theme``). A message chart when no theme is mentioned.
 
     Notes
     -----
@@ -71,6 +71,10 @@ def pareto_chart(pareto: ThemePareto, title: str = "Pareto of comment themes", *
         return _message("No comment mentions a theme yet: check the codebook or the filter.", title,
                         pareto.comments)
     data = pareto.to_frame()
+    data = data[data["count"] > 0].reset_index(drop=True)  # the codebook's other themes are not bars of it
+    if data.empty:
+        return _message("No comment mentions a theme yet: check the codebook or the filter.", title,
+                        pareto.comments)
     data["group"] = data["vital_few"].map({True: _VITAL, False: _OTHER})
     data["rank"] = range(1, len(data) + 1)
     order = data["theme"].tolist()
