@@ -246,6 +246,12 @@ def _money_like(text: pd.Series) -> bool:
     return bool(hits.mean() >= 0.9)
 
 
+def _nps_groups(p: ColumnProfile) -> bool:
+    """A column of NPS groups (Promoter / Passive / Detractor): the loyalty score in words, not a segment."""
+    return p.n_distinct <= 3 and all(e.strip().lower().rstrip("s") in ("promoter", "passive", "detractor")
+                                     for e in p.examples)
+
+
 def infer_roles(profiles: dict[str, ColumnProfile]) -> Roles:
     """Infer each column's role from its profile and name.
 
@@ -293,7 +299,8 @@ def infer_roles(profiles: dict[str, ColumnProfile]) -> Roles:
         taken.add(comments.name)
 
     cats = [p for p in usable if p.kind in ("category",) and p.name not in taken and 2 <= p.n_distinct
-            <= MAX_SEGMENT_VALUES and not WEIGHT_HINT.search(p.name) and not re.search(r"e-?mail|name$", p.name, re.I)]
+            <= MAX_SEGMENT_VALUES and not WEIGHT_HINT.search(p.name) and not re.search(r"e-?mail|name$", p.name, re.I)
+            and not _nps_groups(p)]
     cats.sort(key=lambda p: (not score_name(p, SEGMENT_HINT), p.n_missing / max(p.n, 1) > 0.5, p.n_distinct))
     segments = [p for p in cats if p.n_missing < 0.5 * p.n][:6]
     taken |= {p.name for p in segments}

@@ -126,6 +126,16 @@ def test_camel_case_customer_id_and_no_revenue_guess_from_a_change_in_an_amount(
     assert roles.revenue == "Order amount"
 
 
+def test_a_column_of_nps_groups_is_not_a_segment():
+    """NPS_RATING (Promoter / Passive / Detractor) restates the score: splitting NPS by it is circular."""
+    scores = [10, 9, 8, 7, 6, 3, 0, 10, 9, 5] * 6
+    groups = ["Promoter" if v >= 9 else "Passive" if v >= 7 else "Detractor" for v in scores]
+    text = "id,NPS_SCORE,NPS_RATING,Journey\n" + "\n".join(
+        f"{i},{v},{g},{'Order' if i % 2 else 'Billing'}" for i, (v, g) in enumerate(zip(scores, groups)))
+    roles = inspect_survey(read_survey(text.encode(), "nps.csv")).roles
+    assert roles.loyalty == "NPS_SCORE" and roles.segments == ("Journey",)
+
+
 def test_sentinels_and_out_of_range_are_missing_and_counted():
     text = "id,ltr,q1\n" + "\n".join(f"{i},{v},{q}" for i, (v, q) in enumerate(
         [(10, 1), (9, 2), (11, 3), (-3, 4), (5, 9), (99, 5), (7, 99), (0, 5), (8, 4), (6, 3)] * 2))
