@@ -16,7 +16,7 @@ import pandas as pd
 from cx.errors import CxInputError
 from cx.load import RawSurvey
 from cx.roles import ColumnProfile, Inspection, Roles, infer_roles, profile_columns
-from cx.scales import REASON_WORDS, SENTINELS, map_values, parse_number
+from cx.scales import REASON_WORDS, SENTINELS, is_na_answer, map_values, parse_number
 
 LOYALTY_SCALE = (0, 10)
 
@@ -151,6 +151,30 @@ def rating_values(s: pd.Series, force_scale: tuple[int, int] | None = None) -> t
                         **tally)
     assert valid + sum(tally.values()) == n
     return pd.Series(values, index=s.index, name=s.name, dtype="float64", copy=False), check
+
+
+YES = frozenset({"yes", "y", "true", "recommended", "would recommend"})
+NO = frozenset({"no", "n", "false", "not recommended", "would not recommend"})
+
+
+def yes_no_values(s: pd.Series, fallback: tuple[pd.Series, ColumnCheck]) -> tuple[pd.Series, ColumnCheck]:
+    """A yes/no answer as 1 / 0 (for an outcome: the drivers then explain the share answering yes).
+
+    ``fallback`` (the column read as a rating) is returned when the answers are not yes and no.
+    "Don't know" and the like are missing; blanks stay blank.
+    """
+    text = s.astype("str").str.strip().str.lower()
+    present = s.notna() & (text != "")
+    yes, no = text.isin(YES) & present, text.isin(NO) & present
+    na = present & ~yes & ~no & text.map(is_na_answer).astype(bool)
+    other = present & ~yes & ~no & ~na
+    if not (yes.any() and no.any()) or other.sum() > 0.05 * present.sum():
+        return fallback
+    values = pd.Series(np.where(yes, 1.0, np.where(no, 0.0, np.nan)), index=s.index, name=s.name, dtype="float64")
+    examples = tuple(dict.fromkeys(s[other].astype("str").str.strip()))[:3]
+    return values, ColumnCheck(column=str(s.name), role="", valid=int((yes | no).sum()), blank=int((~present).sum()),
+                               na_answer=int(na.sum()), not_a_number=int(other.sum()), scale=(0, 1),
+                               invalid_examples=examples)
 
 
 def _whole_number_rating_values(s: pd.Series, force_scale) -> tuple[pd.Series, ColumnCheck] | None:
@@ -313,6 +337,9 @@ def prepare_survey(raw: RawSurvey, roles: Roles | None = None, inspection: Inspe
     """
     inspection = inspection or inspect_survey(raw)
     roles = roles or inspection.roles
+    scored = {roles.loyalty, roles.outcome, *roles.drivers} - {None}
+    if scored & set(roles.segments):  # a yes/no outcome also picked as a segment: it is read as the outcome
+        roles = roles.replace(segments=tuple(c for c in roles.segments if c not in scored))
     frame = _Columns(raw.frame)
     for col in roles.columns():
         if col not in frame.columns:
@@ -335,6 +362,8 @@ def prepare_survey(raw: RawSurvey, roles: Roles | None = None, inspection: Inspe
         if col == roles.loyalty:
             continue
         values, check = rating_values(frame[col])
+        if role == "outcome" and check.valid == 0:  # "Would you recommend us?" answered yes / no
+            values, check = yes_no_values(frame[col], fallback=(values, check))
         frame[col] = values
         checks.append(_with_role(check, role))
         if check.scale:
@@ -428,7 +457,7 @@ def roles_with_overrides(inspection: Inspection, raw: RawSurvey, **overrides) ->
         taken = {roles.loyalty, roles.outcome}
         roles = roles.replace(drivers=tuple(d for d in roles.drivers if d not in taken))
     if "segments" not in changes and roles.segments:
-        taken = set(roles.columns()) - set(roles.segments)
+        taken = set(roles.replace(segments=()).columns())
         roles = roles.replace(segments=tuple(s for s in roles.segments if s not in taken))
     return roles
 

@@ -136,6 +136,26 @@ def test_a_column_of_nps_groups_is_not_a_segment():
     assert roles.loyalty == "NPS_SCORE" and roles.segments == ("Journey",)
 
 
+def test_a_yes_no_outcome_is_read_as_one_and_zero_even_when_also_picked_as_a_segment():
+    """"Would you recommend us?" answered yes / no: 1 and 0 for the key drivers; "Don't know" is missing.
+    The column was also inferred as a segment: as the outcome it is no longer one."""
+    from cx.analysis import roles_with_overrides
+
+    answers = ["yes", "no", "Yes", "no", "Don't know", ""] * 10
+    text = "id,ease,recommended,region\n" + "\n".join(
+        f"{i},{1 + i % 5},{a},{'North' if i % 3 else 'South'}" for i, a in enumerate(answers))
+    raw = read_survey(text.encode(), "yn.csv")
+    inspection = inspect_survey(raw)
+    roles = roles_with_overrides(inspection, raw, outcome="recommended", drivers=["ease"])
+    assert roles.outcome == "recommended" and "recommended" not in roles.segments
+    survey = prepare_survey(raw, roles.replace(segments=("recommended", "region")), inspection)
+    assert survey.roles.segments == ("region",)
+    assert np.array_equal(survey.frame["recommended"].to_numpy()[:6], [1, 0, 1, 0, np.nan, np.nan], equal_nan=True)
+    check = next(c for c in survey.report.checks if c.role == "outcome")
+    assert (check.valid, check.na_answer, check.blank, check.scale) == (40, 10, 10, (0, 1))
+    assert not survey.report.problems
+
+
 def test_sentinels_and_out_of_range_are_missing_and_counted():
     text = "id,ltr,q1\n" + "\n".join(f"{i},{v},{q}" for i, (v, q) in enumerate(
         [(10, 1), (9, 2), (11, 3), (-3, 4), (5, 9), (99, 5), (7, 99), (0, 5), (8, 4), (6, 3)] * 2))
