@@ -157,24 +157,25 @@ YES = frozenset({"yes", "y", "true", "recommended", "would recommend"})
 NO = frozenset({"no", "n", "false", "not recommended", "would not recommend"})
 
 
-def yes_no_values(s: pd.Series, fallback: tuple[pd.Series, ColumnCheck]) -> tuple[pd.Series, ColumnCheck]:
+def yes_no_values(s: pd.Series) -> tuple[pd.Series, ColumnCheck] | None:
     """A yes/no answer as 1 / 0 (for an outcome: the drivers then explain the share answering yes).
 
-    ``fallback`` (the column read as a rating) is returned when the answers are not yes and no.
-    "Don't know" and the like are missing; blanks stay blank.
+    None when the answers are not yes and no (more than 5% other answers). "Don't know" and the like are
+    missing; blanks stay blank. Each distinct answer is classified once.
     """
-    text = s.astype("str").str.strip().str.lower()
-    present = s.notna() & (text != "")
-    yes, no = text.isin(YES) & present, text.isin(NO) & present
-    na = present & ~yes & ~no & text.map(is_na_answer).astype(bool)
-    other = present & ~yes & ~no & ~na
-    if not (yes.any() and no.any()) or other.sum() > 0.05 * present.sum():
-        return fallback
-    values = pd.Series(np.where(yes, 1.0, np.where(no, 0.0, np.nan)), index=s.index, name=s.name, dtype="float64")
-    examples = tuple(dict.fromkeys(s[other].astype("str").str.strip()))[:3]
-    return values, ColumnCheck(column=str(s.name), role="", valid=int((yes | no).sum()), blank=int((~present).sum()),
-                               na_answer=int(na.sum()), not_a_number=int(other.sum()), scale=(0, 1),
-                               invalid_examples=examples)
+    codes, uniques = pd.factorize(s.astype("str").str.strip().str.lower())
+    kinds = np.array(["yes" if u in YES else "no" if u in NO else "blank" if u == "" else
+                      "na" if is_na_answer(u) else "other" for u in uniques] + ["blank"])  # code -1: missing
+    kind = kinds[codes]
+    n = {k: int((kind == k).sum()) for k in ("yes", "no", "na", "other", "blank")}
+    present = len(s) - n["blank"]
+    if not (n["yes"] and n["no"]) or n["other"] > 0.05 * present:
+        return None
+    values = pd.Series(np.where(kind == "yes", 1.0, np.where(kind == "no", 0.0, np.nan)), index=s.index,
+                       name=s.name, dtype="float64")
+    examples = tuple(dict.fromkeys(s[kind == "other"].astype("str").str.strip()))[:3]
+    return values, ColumnCheck(column=str(s.name), role="", valid=n["yes"] + n["no"], blank=n["blank"],
+                               na_answer=n["na"], not_a_number=n["other"], scale=(0, 1), invalid_examples=examples)
 
 
 def _whole_number_rating_values(s: pd.Series, force_scale) -> tuple[pd.Series, ColumnCheck] | None:
@@ -363,7 +364,7 @@ def prepare_survey(raw: RawSurvey, roles: Roles | None = None, inspection: Inspe
             continue
         values, check = rating_values(frame[col])
         if role == "outcome" and check.valid == 0:  # "Would you recommend us?" answered yes / no
-            values, check = yes_no_values(frame[col], fallback=(values, check))
+            values, check = yes_no_values(frame[col]) or (values, check)
         frame[col] = values
         checks.append(_with_role(check, role))
         if check.scale:

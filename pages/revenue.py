@@ -179,6 +179,11 @@ def money(x: float) -> str:
     return fmt.money(x, currency)
 
 
+def signed_money(x: float) -> str:
+    """A change of money: "+$1.2M", "-$0.4M"."""
+    return ("+" if x > 0 else "") + money(x)
+
+
 with top:
     st.subheader(ui.escape_md(headline(clv, currency)))
     m = st.columns(4)
@@ -432,10 +437,9 @@ def what_ifs() -> None:
                          "renewals.")
     else:
         k[0].metric("Lifetime value", money(retention.after.total),
-                    f"{'+' if retention.change > 0 else ''}{money(retention.change)}" if retention.change else None,
+                    signed_money(retention.change) if retention.change else None,
                     help="Customer lifetime value of all respondents with a 0–10 answer.")
-    change = retention.revenue_change_per_year
-    k[1].metric("Change in revenue renewing next year", f"{'+' if change > 0 else ''}{money(change)}",
+    k[1].metric("Change in revenue renewing next year", signed_money(retention.revenue_change_per_year),
                 help="Σ over groups of revenue × the change in its retention: zero until a slider moves.")
 
     st.subheader("Talking points", help="The figures and their assumptions in plain sentences, ready to paste into "
