@@ -139,21 +139,18 @@ def profile_columns(frame: pd.DataFrame, codes: dict[str, str] | None = None,
 
 
 def _profile(name: str, s: pd.Series, code: str, metadata: bool) -> ColumnProfile:
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        s = s.astype(s.cat.categories.dtype)  # a sample: profiled as the texts or numbers it holds
     n = len(s)
-    present = s.dropna()
-    if present.dtype.kind in "OUT" or str(present.dtype) in ("str", "string"):
-        stripped = present.astype(str).str.strip()
-        present = present[stripped != ""]
-    n_missing = n - len(present)
+    counts, head = _answers(s)
+    n_missing = n - int(counts.sum())
     base = {"name": name, "code": code, "n": n, "n_missing": n_missing, "metadata": metadata}
-    if present.empty:
+    if counts.empty:
         return ColumnProfile(kind="empty", n_distinct=0, **base)
-    counts = present.value_counts(sort=False)
+    present = n - n_missing
     n_distinct = len(counts)
     examples = tuple(str(v)[:80] for v in counts.sort_values(ascending=False).index[:3])
     base.update(n_distinct=n_distinct, examples=examples)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.cat.categories
     if s.dtype.kind == "M":
         return ColumnProfile(kind="date", **base)
     if s.dtype.kind == "b":
@@ -163,41 +160,46 @@ def _profile(name: str, s: pd.Series, code: str, metadata: bool) -> ColumnProfil
         vm = map_values(pd.Series(counts.index, dtype=object), counts.to_numpy()) if n_distinct <= 5000 else None
         if vm is not None and vm.scale is not None and n_distinct >= 3:
             mapped = sum(int(c) for v, c in zip(counts.index, counts.to_numpy()) if v in vm.numbers)
-            if mapped >= 0.6 * len(present):
+            if mapped >= 0.6 * present:
                 return ColumnProfile(kind="rating", scale=vm.scale, labelled=vm.labelled, **base)
         if vm is not None and vm.scale is None and LOYALTY_HINT.search(name):
             # A loyalty question with many out-of-range entries is still the 0-10 question: cleaning sets the
             # invalid answers aside and counts them.
             on_scale = sum(int(c) for v, c in zip(counts.index, counts.to_numpy())
                            if v in vm.numbers and float(vm.numbers[v]).is_integer() and 0 <= vm.numbers[v] <= 10)
-            if on_scale >= 0.7 * len(present):
+            if on_scale >= 0.7 * present:
                 return ColumnProfile(kind="rating", scale=(0, 10), **base)
     if numeric:
-        if n_distinct >= 0.95 * len(present) and s.dtype.kind in "iu" and ID_HINT.search(name):
+        if n_distinct >= 0.95 * present and s.dtype.kind in "iu" and ID_HINT.search(name):
             return ColumnProfile(kind="id", **base)
         return ColumnProfile(kind="number", **base)
-    text = present.astype(str)
-    lengths = text.str.len()
-    mean_length = float(lengths.mean())
+    # Text statistics over the distinct answers, each weighted by how often it occurs: a column of a
+    # few labels costs as little as its labels. The date, money and letter checks read the first rows.
+    distinct = pd.Series(counts.index, dtype=object).astype(str)
+    weights = counts.to_numpy()
+    lengths = distinct.str.len().to_numpy()
+    mean_length = float(np.average(lengths, weights=weights))
     base["mean_length"] = mean_length
-    date_kind = _date_like(text)
+    head = head.astype(str)
+    date_kind = _date_like(head)
     if date_kind is not None:
         return ColumnProfile(kind="date", dayfirst=date_kind, **base)
-    if _money_like(text):
+    if _money_like(head):
         return ColumnProfile(kind="money", **base)
-    unique_ratio = n_distinct / len(present)
-    if unique_ratio > 0.9 and mean_length < 40 and not text.str.contains(" ", regex=False).mean() > 0.5:
+    unique_ratio = n_distinct / present
+    spaced = np.average(distinct.str.contains(" ", regex=False).to_numpy(), weights=weights)
+    if unique_ratio > 0.9 and mean_length < 40 and not spaced > 0.5:
         return ColumnProfile(kind="id", **base)
-    letters = text.head(500).str.count(r"[^\W\d_]").sum() / max(1, int(lengths.head(500).sum()))
+    letters = head.str.count(r"[^\W\d_]").sum() / max(1, int(head.str.len().sum()))
     if letters < 0.3:
         return ColumnProfile(kind="id" if unique_ratio > 0.5 else "category", **base)
     # spaces counted as a length difference: `str.count` always takes a regex (ten times slower)
-    words = lengths - text.str.replace(" ", "", regex=False).str.len() + 1
-    if (float(words.mean()) >= 2.5 and unique_ratio >= 0.5) or (
-            COMMENT_HINT.search(name) and mean_length >= 10 and (unique_ratio >= 0.3 or float(words.mean()) >= 4)):
+    words = float(np.average(lengths - distinct.str.replace(" ", "", regex=False).str.len().to_numpy() + 1,
+                             weights=weights))
+    if (words >= 2.5 and unique_ratio >= 0.5) or (
+            COMMENT_HINT.search(name) and mean_length >= 10 and (unique_ratio >= 0.3 or words >= 4)):
         return ColumnProfile(kind="text", **base)
-    if n_distinct > MAX_SEGMENT_VALUES and (mean_length >= 20 or float(words.mean()) >= 4 or
-                                             lengths.max() > 80):
+    if n_distinct > MAX_SEGMENT_VALUES and (mean_length >= 20 or words >= 4 or lengths.max() > 80):
         return ColumnProfile(kind="text", **base)
     if n_distinct <= MAX_SEGMENT_VALUES or unique_ratio < 0.05:
         return ColumnProfile(kind="category", **base)
@@ -214,14 +216,41 @@ _DATE_PATTERNS = (
 )
 
 
+def _answers(s: pd.Series, head_rows: int = 500) -> tuple[pd.Series, pd.Series]:
+    """How often each answer occurs (blanks left out), and the first `head_rows` answers in row order.
+
+    A categorical is counted by its codes and only its first answers are spelled out.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = s.cat.categories
+        blank = cats.astype(str).str.strip() == "" if cats.dtype.kind in "OUT" or str(cats.dtype) in (
+            "str", "string") else np.zeros(len(cats), dtype=bool)
+        codes = s.cat.codes.to_numpy()
+        answered_codes = codes[codes >= 0]
+        tally = np.bincount(answered_codes, minlength=len(cats))
+        order = pd.unique(answered_codes)  # as a text column counts them: in order of first appearance
+        order = order[~np.asarray(blank)[order]]
+        counts = pd.Series(tally[order], index=cats.take(order), name="count")
+        answered = np.flatnonzero(np.append(~np.asarray(blank), False)[codes])[:head_rows]
+        return counts, pd.Series(cats.take(codes[answered]), dtype=cats.dtype)
+    present = s.dropna()
+    if present.dtype.kind in "OUT" or str(present.dtype) in ("str", "string"):
+        present = present[present.astype(str).str.strip() != ""]
+    return present.value_counts(sort=False), present.head(head_rows)
+
+
 def _date_like(text: pd.Series) -> bool | None:
     """None when not dates; else whether the day comes first (DD/MM/YYYY)."""
     head = text.head(300).str.strip()
     if head.empty:
         return None
-    hits = sum(1 for v in head if any(p.match(v) for p in _DATE_PATTERNS))
-    if hits < 0.9 * len(head):
-        return None
+    allowed = len(head) - 0.9 * len(head)  # misses tolerated; stop at the first one over
+    misses = 0
+    for v in head:
+        if not any(p.match(v) for p in _DATE_PATTERNS):
+            misses += 1
+            if misses > allowed:
+                return None
     slashed = head[head.str.match(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")]
     if slashed.empty:
         return False

@@ -161,3 +161,26 @@ def test_whole_number_ratings_fast_path_equals_the_general_one(values, scale, as
     assert fast_examples <= out_of_range and slow_examples <= out_of_range
     if len(out_of_range) <= 3:
         assert fast_examples == slow_examples
+
+
+answers = st.lists(st.one_of(st.none(), st.sampled_from(
+    ["EMEA", "APAC", " ", "N/A", "Don't know", "7", "10 - Extremely likely", "Very satisfied", "Satisfied",
+     "2024-01-05", "05/01/2024", "$1,200", "late delivery again", "x y"])), min_size=0, max_size=80)
+
+
+@SETTINGS
+@given(answers, st.booleans())
+def test_a_column_profiles_the_same_as_categorical_or_text(values, unused_category):
+    """Profiles count a categorical by its codes; the answers must read the same as the plain texts."""
+    from cx.roles import _profile
+
+    text = pd.Series(values, dtype="str")
+    categorical = pd.Series(values, dtype="category")
+    if unused_category:
+        categorical = categorical.cat.add_categories(["never answered"])
+    a, b = _profile("Region", text, "Region", False), _profile("Region", categorical, "Region", False)
+    assert (a.kind, a.n, a.n_missing, a.n_distinct, a.scale, a.examples) == (
+        b.kind, b.n, b.n_missing, b.n_distinct, b.scale, b.examples)
+    assert math.isclose(a.mean_length, b.mean_length)
+    answered = [v for v in values if v is not None and v.strip()]
+    assert a.n_missing == len(values) - len(answered) and a.n_distinct == len(set(answered))
