@@ -211,8 +211,8 @@ class ActionPlan:
 
     @property
     def top_theme(self) -> str | None:
-        """The most mentioned theme, None when no theme is mentioned."""
-        return self.vital_few[0] if self.vital_few else None
+        """The most mentioned vital-few problem (praise is not one), None when there is none."""
+        return next((t for t in self.vital_few if not is_praise(t)), None)
 
     @property
     def significant_changes(self) -> tuple[PlanTrendPoint, ...]:

@@ -4,6 +4,7 @@ from pathlib import Path
 import streamlit as st
 
 from cx import fmt, ui
+from cx.plan import is_praise
 from cx.rootcause import (
     CADENCES,
     N_WHYS,
@@ -62,7 +63,12 @@ else:
     st.markdown(ui.escape_md(f"{scope}: ") + "; ".join(
         f"**{ui.escape_md(i.theme)}** {fmt.count(i.count)} ({fmt.share(i.share)})" for i in vital)
         if vital else "No theme is mentioned in this scope.")
-    candidates = [i.theme for i in vital if not any(e["theme"] == i.theme and e["scope"] == scope for e in entries)]
+    praise = [i.theme for i in vital if is_praise(i.theme)]
+    if praise:
+        st.caption(ui.escape_md(", ".join(praise)) + (" is" if len(praise) == 1 else " are") + " praise, not a "
+                   "problem: no 5 Whys is offered for it.")
+    candidates = [i.theme for i in vital if i.theme not in praise
+                  and not any(e["theme"] == i.theme and e["scope"] == scope for e in entries)]
 
 a1, a2 = st.columns([3, 2])
 picked = a1.multiselect("Start canvases for vital-few themes", candidates, key="rc_pick",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import APP
+from conftest import APP, plain
 from streamlit.testing.v1 import AppTest
 
 from cx.rootcause import (
@@ -28,6 +28,10 @@ def open_page() -> AppTest:
 def test_vital_few_and_adding_canvases():
     at = open_page()
     assert any("Billing errors" in m.value for m in at.markdown)
+    # Praise is in the sample's vital few (the third most mentioned theme) but is not a problem to root-cause.
+    assert at.multiselect(key="rc_pick").options == [
+        "Billing errors", "Ease of doing business", "Returns and credits", "Support responsiveness", "Product quality"]
+    assert any("Praise (general positive) is praise, not a problem" in plain(c.value) for c in at.caption)
     at.multiselect(key="rc_pick").set_value(["Billing errors", "Ease of doing business"]).run()
     at.button(key="rc_add").click().run()
     assert not at.exception

@@ -230,6 +230,13 @@ def test_is_praise():
     assert not is_praise("Billing errors")
 
 
+def test_top_theme_is_a_problem_even_when_praise_is_mentioned_most():
+    # Praise: rows 0, 1, 10, 11 and the invoice rows 3, 5, 8 = 7 mentions; Late delivery: rows 4, 6, 7 = 3.
+    p = plan_of(codebook={"Praise": "great|excellent|invoice", "Late delivery": "late"})
+    assert [(t.theme, t.count) for t in p.themes] == [("Praise", 7), ("Late delivery", 3)]
+    assert p.vital_few == ("Praise", "Late delivery") and p.top_theme == "Late delivery"
+
+
 # --- the same numbers as `python -m cx analyze` ---------------------------------------------------
 
 

@@ -650,6 +650,14 @@ def test_starter_codebook_is_valid_and_codes_typical_phrases():
         assert frame.iloc[i][theme], f"{text!r} should be coded {theme!r}"
 
 
+def test_starter_codebook_onboarding_is_the_b2b_sense_only():
+    """"Onboard" on a plane is not onboarding new users (airline reviews were coded Onboarding)."""
+    texts = ["We onboarded 40 new users in a week", "Onboarding took months", "Hard to onboard new employees",
+             "The onboard service was excellent", "Onboard wifi did not work", "Food on-board was cold"]
+    frame = code_comments(pd.Series(texts), starter_codebook()).to_frame()
+    assert frame["Onboarding and training"].tolist() == [True, True, True, False, False, False]
+
+
 @pytest.mark.skipif(not SAMPLE.exists(), reason="sample survey not built")
 def test_starter_codebook_covers_the_sample_survey():
     """Tuned so the bundled sample's non-empty comments are coded (goal: at least 85%)."""
