@@ -149,13 +149,12 @@ def _profile(name: str, s: pd.Series, code: str, metadata: bool) -> ColumnProfil
     n_distinct = len(counts)
     examples = tuple(str(v)[:80] for v in counts.sort_values(ascending=False).index[:3])
     base.update(n_distinct=n_distinct, examples=examples)
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        s = s.cat.categories
-    if s.dtype.kind == "M":
+    kind = (s.cat.categories.dtype if isinstance(s.dtype, pd.CategoricalDtype) else s.dtype).kind  # of the answers
+    if kind == "M":
         return ColumnProfile(kind="date", **base)
-    if s.dtype.kind == "b":
+    if kind == "b":
         return ColumnProfile(kind="category", **base)
-    numeric = s.dtype.kind in "iuf"
+    numeric = kind in "iuf"
     if n_distinct <= 200 or numeric:
         vm = map_values(pd.Series(counts.index, dtype=object), counts.to_numpy()) if n_distinct <= 5000 else None
         if vm is not None and vm.scale is not None and n_distinct >= 3:
@@ -170,7 +169,7 @@ def _profile(name: str, s: pd.Series, code: str, metadata: bool) -> ColumnProfil
             if on_scale >= 0.7 * present:
                 return ColumnProfile(kind="rating", scale=(0, 10), **base)
     if numeric:
-        if n_distinct >= 0.95 * present and s.dtype.kind in "iu" and ID_HINT.search(name):
+        if n_distinct >= 0.95 * present and kind in "iu" and ID_HINT.search(name):
             return ColumnProfile(kind="id", **base)
         return ColumnProfile(kind="number", **base)
     # Text statistics over the distinct answers, each weighted by how often it occurs: a column of a
@@ -225,20 +224,23 @@ def _answers(s: pd.Series, head_rows: int = 500) -> tuple[pd.Series, pd.Series]:
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
         cats = s.cat.categories
-        blank = cats.astype(str).str.strip() == "" if cats.dtype.kind in "OUT" or str(cats.dtype) in (
-            "str", "string") else np.zeros(len(cats), dtype=bool)
+        kept = ~np.asarray(cats.astype(str).str.strip() == "") if _is_text(cats.dtype) else np.ones(len(cats), bool)
         codes = s.cat.codes.to_numpy()
         answered_codes = codes[codes >= 0]
         tally = np.bincount(answered_codes, minlength=len(cats))
         order = pd.unique(answered_codes)  # as a text column counts them: in order of first appearance
-        order = order[~np.asarray(blank)[order]]
+        order = order[kept[order]]
         counts = pd.Series(tally[order], index=cats.take(order), name="count")
-        answered = np.flatnonzero(np.append(~np.asarray(blank), False)[codes])[:head_rows]
+        answered = np.flatnonzero(np.append(kept, False)[codes])[:head_rows]  # code -1 (missing) is not kept
         return counts, pd.Series(cats.take(codes[answered]), dtype=cats.dtype)
     present = s.dropna()
-    if present.dtype.kind in "OUT" or str(present.dtype) in ("str", "string"):
+    if _is_text(present.dtype):
         present = present[present.astype(str).str.strip() != ""]
     return present.value_counts(sort=False), present.head(head_rows)
+
+
+def _is_text(dtype) -> bool:
+    return dtype.kind in "OUT" or str(dtype) in ("str", "string")
 
 
 def _date_like(head: list[str]) -> bool | None:
