@@ -22,7 +22,7 @@ def signed(x: float | None, digits: int = 1) -> str:
     """A signed number with fixed decimals: ``+12.3``, ``-0.4``; a dash when unknown."""
     if _missing(x) or (isinstance(x, (int, float)) and not math.isfinite(x)):
         return "–"
-    return f"{x:+.{digits}f}"
+    return f"{round(x, digits) + 0.0:+.{digits}f}"  # + 0.0: a difference that rounds to zero is not "-0.00"
 
 
 def nps_with_moe(score: float | None, ci95: tuple[float, float] | None) -> str:
@@ -33,6 +33,13 @@ def nps_with_moe(score: float | None, ci95: tuple[float, float] | None) -> str:
         return signed_int(score)
     half = (ci95[1] - ci95[0]) / 2
     return f"{signed_int(score)} (±{half:.0f})" if half >= 0.5 else f"{signed_int(score)} (±{half:.1f})"
+
+
+def mean_with_moe(mean: float | None, margin: float | None, digits: int = 2) -> str:
+    """'3.84 ± 0.05', or the mean alone when there is no margin (a single answer)."""
+    if _missing(mean):
+        return "–"
+    return f"{mean:.{digits}f}" + ("" if _missing(margin) else f" ± {margin:.{digits}f}")
 
 
 def share(x: float | None, digits: int = 0) -> str:

@@ -309,8 +309,11 @@ def nps_takeaway(result, trend: pd.DataFrame | None = None, period: str = "quart
     return text + "."
 
 
-def nps_screen(frame: pd.DataFrame, roles, *, period: str = "quarter", total: int | None = None) -> StoryScreen:
+def nps_screen(frame: pd.DataFrame, roles, *, period: str = "quarter", total: int | None = None,
+               outcome_scale: tuple[int, int] | None = None) -> StoryScreen:
     """Screen 1: the headline NPS with its interval, over the trend (or the 0–10 distribution).
+
+    Without a loyalty question, the outcome's mean and top box (`outcome_screen`).
 
     Parameters
     ----------
@@ -322,6 +325,8 @@ def nps_screen(frame: pd.DataFrame, roles, *, period: str = "quarter", total: in
         Trend granularity.
     total : int, optional
         Respondents in the file, for the charts' "n of N".
+    outcome_scale : (int, int), optional
+        The scale of the outcome column (`Survey.scales`), used when there is no loyalty column.
 
     Returns
     -------
@@ -331,6 +336,8 @@ def nps_screen(frame: pd.DataFrame, roles, *, period: str = "quarter", total: in
     from cx.nps import nps_summary, nps_trend, score_distribution
 
     title, step = "Where do we stand?", STEPS["nps"]
+    if not roles.loyalty and roles.outcome:
+        return outcome_screen(frame, roles, outcome_scale, period=period, total=total)
     if not roles.loyalty:
         return StoryScreen("nps", step, title, "There is no NPS yet: no loyalty question is mapped.",
                            missing="Map the 0–10 likelihood-to-recommend (loyalty) column on the Data page.")
@@ -367,6 +374,54 @@ def nps_screen(frame: pd.DataFrame, roles, *, period: str = "quarter", total: in
         chart = distribution_chart(score_distribution(frame, roles.loyalty), overall.n, total)
     return StoryScreen("nps", step, title, takeaway, chart=chart, n=overall.n,
                        base=f"{fmt.count(overall.n)} respondents with a valid 0–10 answer", figures=figures,
+                       points=tuple(points))
+
+
+def outcome_screen(frame: pd.DataFrame, roles, scale: tuple[int, int] | None, *, period: str = "quarter",
+                   total: int | None = None) -> StoryScreen:
+    """Screen 1 of a survey without a 0–10 loyalty question: the outcome's mean and top box, over the trend.
+
+    The numbers are those of the Overview page (`cx.outcome.outcome_summary` and `cx.outcome.outcome_trend`).
+    """
+    from cx.charts.overview import outcome_distribution_chart, outcome_trend_chart
+    from cx.outcome import box_label, outcome_distribution, outcome_summary, outcome_trend, top_box_values
+
+    title, step, col = "Where do we stand?", "Headline outcome", roles.outcome
+    res = outcome_summary(frame, col, scale, roles.weight)
+    if res.n == 0:
+        return StoryScreen("nps", step, title, f"No respondent in view has a valid answer to {col}.",
+                           missing="Widen the filter, or check the outcome column on the Data page.")
+    on = f" on {scale[0]}–{scale[1]}" if scale else ""
+    takeaway = f"{col} averages {fmt.mean_with_moe(res.mean, res.margin)}{on} across {_plural(res.n, 'respondent')}"
+    top = box_label(top_box_values(scale), scale)
+    if res.top_box is not None:
+        takeaway += f" ({fmt.share(res.top_box)} {top.lower() if scale != (0, 1) else 'answering yes'})"
+    trend, points = None, ["There is no 0–10 likelihood-to-recommend question, so no NPS: this is the outcome the "
+                           "drivers explain."]
+    if roles.date:
+        trend = outcome_trend(frame, col, scale, date=roles.date, period=period, weight=roles.weight)
+        moved = trend[trend["reportable_change"]]
+        if len(moved):
+            last = moved.iloc[-1]
+            takeaway += (f"; the last significant change was a {abs(last['change']):.2f} "
+                         f"{'rise' if last['change'] > 0 else 'fall'} in {last['period']}")
+        elif len(trend) >= 2:
+            takeaway += f"; no change between consecutive {period}s is statistically significant"
+    figures = [Figure("Mean", fmt.mean_with_moe(res.mean, res.margin), "The average answer with its 95% margin of "
+                      "error.")]
+    if res.top_box is not None:
+        figures.append(Figure(top, fmt.share(res.top_box)))
+    if res.effective_n != res.n:
+        points.append(f"Weighted by {roles.weight}: effective sample size {fmt.count(res.effective_n)} (Kish).")
+    total = total or len(frame)
+    if trend is not None and len(trend) >= 2:
+        chart = outcome_trend_chart(trend, col, scale, res.n, total)
+    elif scale:
+        chart = outcome_distribution_chart(outcome_distribution(frame, col, scale), col, res.n, total)
+    else:
+        chart = None
+    return StoryScreen("nps", step, title, takeaway + ".", chart=chart, n=res.n,
+                       base=f"{fmt.count(res.n)} respondents with a valid answer", figures=tuple(figures),
                        points=tuple(points))
 
 
@@ -976,7 +1031,8 @@ def build_storyline(frame: pd.DataFrame, roles, *, coded=None, codebook=None, ro
                     plan_fields: Mapping | None = None, revenue=None, assumptions=None,
                     convert_share: float = DEFAULT_CONVERT_SHARE, convert_to: str = "passive", currency: str = "$",
                     revenue_note: str = "", period: str = "quarter", total: int | None = None, source: str = "",
-                    filter_text: str = "", as_of: str | dt.date | None = None) -> Storyline:
+                    filter_text: str = "", as_of: str | dt.date | None = None,
+                    outcome_scale: tuple[int, int] | None = None) -> Storyline:
     """The six screens of the offsite storyline, in the method's order, each with its takeaway.
 
     Parameters
@@ -1017,6 +1073,8 @@ def build_storyline(frame: pd.DataFrame, roles, *, coded=None, codebook=None, ro
         The shared filter in words ("" when none).
     as_of : str or date, optional
         Today (the plan timeline's start).
+    outcome_scale : (int, int), optional
+        The outcome column's scale (`Survey.scales`), read when there is no loyalty column.
 
     Returns
     -------
@@ -1042,7 +1100,8 @@ def build_storyline(frame: pd.DataFrame, roles, *, coded=None, codebook=None, ro
 
     total = int(total if total is not None else len(frame))
     as_of_date = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else (as_of or dt.date.today())
-    screens = [nps_screen(frame, roles, period=period, total=total), drivers_screen(frame, roles)]
+    screens = [nps_screen(frame, roles, period=period, total=total, outcome_scale=outcome_scale),
+               drivers_screen(frame, roles)]
 
     if roles.comments and coded is None:
         coded = code_comments(frame[roles.comments], starter_codebook() if codebook is None else codebook)

@@ -2,7 +2,14 @@ import pandas as pd
 import streamlit as st
 
 from cx import fmt, ui
-from cx.charts.overview import distribution_chart, segment_chart, trend_chart
+from cx.charts.overview import (
+    distribution_chart,
+    outcome_distribution_chart,
+    outcome_segment_chart,
+    outcome_trend_chart,
+    segment_chart,
+    trend_chart,
+)
 from cx.nps import (
     METHOD_NOTE,
     MIN_BASE,
@@ -12,10 +19,88 @@ from cx.nps import (
     nps_trend_by_segment,
     score_distribution,
 )
+from cx.outcome import METHOD_NOTE as OUTCOME_METHOD
+from cx.outcome import (
+    bottom_box_values,
+    box_label,
+    outcome_by_segment,
+    outcome_distribution,
+    outcome_summary,
+    outcome_trend,
+    top_box_values,
+)
 
 v = ui.page_header("Overview", "What is our NPS, how sure are we, and where and when is it different?")
-ui.require(v, "loyalty", what="NPS")
 r = v.roles
+
+
+def outcome_overview() -> None:
+    """No 0–10 loyalty question: the outcome chosen on the Data page, read like NPS (mean and top box)."""
+    scale = v.survey.scales.get(r.outcome)
+    scale_text = f" ({scale[0]}–{scale[1]})" if scale else ""
+    st.info(f"This survey has no 0–10 likelihood-to-recommend question, so there is no NPS. The overview reads "
+            f"the outcome **{ui.escape_md(r.outcome)}**{scale_text} instead; map a loyalty column on the Data page "
+            "for NPS.", icon="ℹ️")
+    res = ui.cached(outcome_summary, v, r.outcome, scale, r.weight)
+    if res.n == 0:
+        st.warning(f"No respondent in view has a valid answer to {ui.escape_md(r.outcome)}. Widen the filter or "
+                   "check the outcome column on the Data page.", icon="🔎")
+        st.stop()
+    top, bottom = top_box_values(scale), bottom_box_values(scale)
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Mean" + (" (weighted)" if r.weight else ""), fmt.mean_with_moe(res.mean, res.margin),
+              help="The average answer with its 95% margin of error. " + OUTCOME_METHOD)
+    if res.top_box is not None:
+        lo, hi = res.top_box_ci95
+        c2.metric(box_label(top, scale), fmt.share(res.top_box), f"95% interval {fmt.share(lo)} to {fmt.share(hi)}",
+                  delta_color="off", delta_arrow="off")
+        c3.metric(box_label(bottom, scale), fmt.share(res.bottom_box), delta_color="off", delta_arrow="off")
+    base = f"Base: {fmt.count(res.n)} respondents with a valid answer"
+    if r.weight:
+        base += f"; weighted by {r.weight}, effective sample size {fmt.count(res.effective_n)} (Kish)"
+    st.caption(ui.escape_md(base) + ".")
+    if scale:
+        ui.chart(outcome_distribution_chart, ui.cached(outcome_distribution, v, r.outcome, scale), r.outcome, res.n,
+                 v.total, key="overview_outcome_distribution")
+    if r.segments:
+        st.subheader(f"{r.outcome} by segment", help=f"Each segment's mean is tested against all other respondents. "
+                     f"Segments with fewer than {MIN_BASE} respondents are greyed: too few to judge.")
+        segment = st.selectbox("Segment", list(r.segments), key="overview_segment")
+        table = ui.cached(outcome_by_segment, v, r.outcome, segment, scale, r.weight)
+        ui.chart(outcome_segment_chart, table, r.outcome, segment, res.mean, res.n, v.total,
+                 key="overview_outcome_segment_chart")
+        st.table(pd.DataFrame({
+            segment: [fmt.md_escape(x, codes=True) for x in table["value"]],
+            "n": [fmt.count(n) for n in table["n"]],
+            "mean": [fmt.mean_with_moe(m, g) if not small else f"{fmt.number(m)} (base too small)"
+                     for m, g, small in zip(table["mean"], table["margin"], table["small_base"])],
+            box_label(top, scale) or "top box": [fmt.share(x) for x in table["top_box"]],
+            "gap vs rest": [fmt.signed(d, 2) for d in table["difference"]],
+            "p-value": [fmt.number(p, 3) for p in table["p_value"]],
+            "vs rest": ["base too small" if small else "significantly different" if d else "not significant"
+                        for d, small in zip(table["differs"], table["small_base"])],
+        }), hide_index=True)
+    st.subheader("Trend", help="A change between consecutive periods is marked only when significant (two-sided "
+                 f"z-test at the 5% level) and both periods have at least {MIN_BASE} respondents.")
+    if not r.date:
+        st.info("Map a response-date column on the Data page to see the trend.", icon="🧭")
+    else:
+        period = st.radio("Period", ["quarter", "month"], horizontal=True, key="overview_period",
+                          format_func=str.capitalize)
+        trend = ui.cached(outcome_trend, v, r.outcome, scale, date=r.date, period=period, weight=r.weight)
+        ui.chart(outcome_trend_chart, trend, r.outcome, scale, res.n, v.total, key="overview_outcome_trend_chart")
+        moved = trend[trend["reportable_change"]]
+        st.markdown("**Significant changes:** " + "; ".join(
+            f"{ui.escape_md(p)} {c:+.2f} (p = {pv:.3f})" for p, c, pv in zip(moved["period"], moved["change"],
+                                                                            moved["p_value"]))
+            if len(moved) else "No change between consecutive periods is statistically significant.")
+    st.caption("Method: " + OUTCOME_METHOD)
+
+
+if not r.loyalty and r.outcome:
+    outcome_overview()
+    st.stop()
+ui.require(v, "loyalty", what="NPS")
 
 overall = ui.cached(nps_summary, v, r.loyalty)
 weighted = ui.cached(nps_summary, v, r.loyalty, r.weight) if r.weight else None

@@ -72,7 +72,7 @@ basis, basis_note = revenue_basis(
 options = dict(root_causes=list(ui.work("root_causes", [])), plan_fields=(ui.work("plan", {}) or {}).get(OVERALL),
                revenue=basis, assumptions=clv, currency=currency, revenue_note=basis_note, total=v.total,
                source=ui.dataset().raw.source, filter_text=v.spec.describe() if v.spec.is_active else "",
-               as_of=dt.date.today().isoformat())
+               as_of=dt.date.today().isoformat(), outcome_scale=v.survey.scales.get(r.outcome))
 coded = ui.coded(v)
 if coded is not None:
     story = ui.cached(bind_coding(build_with_coding, coded), v, codebook_version(ui.codebook()), r, **options)

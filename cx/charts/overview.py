@@ -77,3 +77,71 @@ def trend_chart(trend: pd.DataFrame, n: int, total: int | None = None, segment: 
                                                                                           tooltip=tooltip)
     title = "NPS over time" + (f" by {segment}" if segment else "")
     return finish(alt.layer(band, line, sig), title, n, total, height=300)
+
+
+# --- a satisfaction outcome (no 0–10 loyalty question) ----------------------------------------------
+
+BOX_COLORS = alt.Scale(domain=["bottom", "middle", "top"], range=[VERMILLION, "#A8A8A8", BLUE])
+
+
+def outcome_distribution_chart(dist: pd.DataFrame, outcome: str, n: int, total: int | None = None) -> alt.TopLevelMixin:
+    """Bars of each point of the outcome's scale, top and bottom boxes in colour."""
+    base = alt.Chart(dist).encode(
+        x=alt.X("value:O", title=outcome, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("share:Q", title="Share of respondents", axis=alt.Axis(format="%")),
+        color=alt.Color("box:N", scale=BOX_COLORS, title=None, legend=alt.Legend(labelExpr=(
+            "datum.label == 'top' ? 'Top box' : datum.label == 'bottom' ? 'Bottom box' : 'Middle'"))),
+        tooltip=[alt.Tooltip("value:O", title="Answer"), alt.Tooltip("count:Q", title="Respondents", format=","),
+                 alt.Tooltip("share:Q", title="Share", format=".1%")],
+    )
+    return finish(base.mark_bar(), "How respondents answered", n, total, height=260)
+
+
+def outcome_segment_chart(table: pd.DataFrame, outcome: str, segment: str, overall: float | None, n: int,
+                          total: int | None = None) -> alt.TopLevelMixin:
+    """Mean outcome per segment value with its 95% interval; small bases greyed, significant gaps in colour."""
+    data = table.copy()
+    data["status"] = ["Base too small" if small else ("Differs from the rest" if differs else "Not significantly different")
+                      for small, differs in zip(data["small_base"], data["differs"])]
+    data["label"] = [f"{v} (n={n_:,})" for v, n_ in zip(data["value"], data["n"])]
+    colors = alt.Scale(domain=["Differs from the rest", "Not significantly different", "Base too small"],
+                       range=[BLUE, GREY, LIGHT_GREY])
+    y = alt.Y("label:N", sort=alt.EncodingSortField("mean", order="descending"), title=None)
+    x_scale = alt.Scale(zero=False)  # the means differ by tenths: the whole scale would hide the intervals
+    tooltip = [alt.Tooltip("value:N", title=segment), alt.Tooltip("n:Q", format=","),
+               alt.Tooltip("mean:Q", title="Mean", format=".2f"), alt.Tooltip("ci_low:Q", title="95% low", format=".2f"),
+               alt.Tooltip("ci_high:Q", title="95% high", format=".2f"), alt.Tooltip("status:N", title="")]
+    scored = data[data["ci_low"].notna()]
+    rule = alt.Chart(scored).mark_rule(strokeWidth=2).encode(
+        y=y, x=alt.X("ci_low:Q", title=f"Mean {outcome} (95% interval)", scale=x_scale), x2="ci_high:Q",
+        color=alt.Color("status:N", scale=colors, title=None), tooltip=tooltip)
+    point = alt.Chart(data).mark_point(filled=True, size=90).encode(
+        y=y, x=alt.X("mean:Q", scale=x_scale), color=alt.Color("status:N", scale=colors, title=None), tooltip=tooltip)
+    layers = [rule, point]
+    if overall is not None:
+        layers.append(alt.Chart(pd.DataFrame({"overall": [overall]})).mark_rule(color=INK, strokeDash=[4, 3]).encode(
+            x="overall:Q", tooltip=[alt.Tooltip("overall:Q", title="Overall mean", format=".2f")]))
+    return finish(alt.layer(*layers), f"{outcome} by {segment}", n, total, height=max(120, 34 * len(data)))
+
+
+def outcome_trend_chart(trend: pd.DataFrame, outcome: str, scale: tuple[int, int] | None, n: int,
+                        total: int | None = None) -> alt.TopLevelMixin:
+    """Mean outcome per period with its 95% band; changes marked only when reportable (bases of 30 or more)."""
+    data = trend.copy()
+    data["change_text"] = [
+        "first period" if pd.isna(c) else (f"{c:+.2f} (significant)" if r else f"{c:+.2f} (base too small to judge)"
+                                           if s else f"{c:+.2f} (not significant)")
+        for c, s, r in zip(data["change"], data["small_base"], data["reportable_change"])]
+    if scale:
+        data["ci_low"], data["ci_high"] = data["ci_low"].clip(*scale), data["ci_high"].clip(*scale)
+    x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0))
+    tooltip = [alt.Tooltip("period:O"), alt.Tooltip("n:Q", format=","), alt.Tooltip("mean:Q", title="Mean", format=".2f"),
+               alt.Tooltip("ci_low:Q", title="95% low", format=".2f"),
+               alt.Tooltip("ci_high:Q", title="95% high", format=".2f"), alt.Tooltip("change_text:N", title="Change")]
+    y_scale = alt.Scale(zero=False)
+    band = alt.Chart(data).mark_area(opacity=0.15, color=BLUE).encode(
+        x=x, y=alt.Y("ci_low:Q", title=f"Mean {outcome}", scale=y_scale), y2="ci_high:Q")
+    line = alt.Chart(data).mark_line(point=True, color=BLUE).encode(x=x, y="mean:Q", tooltip=tooltip)
+    sig = alt.Chart(data[data["reportable_change"]]).mark_point(shape="diamond", size=220, filled=True,
+                                                                 color=VERMILLION).encode(x=x, y="mean:Q", tooltip=tooltip)
+    return finish(alt.layer(band, line, sig), f"{outcome} over time", n, total, height=300)

@@ -1,0 +1,82 @@
+"""Overview of a survey without a 0–10 loyalty question: the outcome (a 1–5 satisfaction) read like NPS."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SAMPLE, open_app, plain
+
+from cx.outcome import outcome_by_segment, outcome_summary, outcome_trend
+
+
+@pytest.fixture(scope="module")
+def csat_survey() -> tuple[bytes, pd.DataFrame]:
+    """The sample survey with its 0–10 question replaced by a 1–5 overall satisfaction (⌈LTR / 2⌉, 0 → 1)."""
+    frame = pd.read_csv(SAMPLE)
+    ltr = frame.pop("Likelihood to recommend")
+    frame.insert(6, "Overall satisfaction", np.clip(np.ceil(ltr / 2), 1, 5).astype("Int64"))
+    return frame.to_csv(index=False).encode(), frame
+
+
+def open_overview(data: bytes):
+    at = open_app("data")
+    at.file_uploader(key="data_upload").upload("csat_only.csv", data, "text/csv").run()
+    assert not at.exception, at.exception
+    assert at.session_state["roles"].loyalty is None
+    assert at.session_state["roles"].outcome == "Overall satisfaction"
+    at.switch_page("../pages/overview.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_overview_reads_the_outcome_when_there_is_no_nps(csat_survey):
+    data, frame = csat_survey
+    at = open_overview(data)
+    assert any("there is no NPS" in plain(i.value) for i in at.info)
+    expected = outcome_summary(frame, "Overall satisfaction", (1, 5))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Mean"] == f"{expected.mean:.2f} ± {expected.margin:.2f}"
+    assert metrics["Top-2-box (4–5)"] == f"{100 * expected.top_box:.0f}%"
+    assert metrics["Bottom-2-box (1–2)"] == f"{100 * expected.bottom_box:.0f}%"
+    assert any(f"Base: {expected.n:,} respondents" in plain(c.value) for c in at.caption)
+    # Segments: the table of the first segment has the rows of outcome_by_segment.
+    segment = at.selectbox(key="overview_segment").value
+    table = outcome_by_segment(frame, "Overall satisfaction", segment, (1, 5))
+    shown = at.table[0].value
+    assert [plain(x) for x in shown[segment]] == table["value"].tolist()
+    assert shown["n"].tolist() == [f"{n:,}" for n in table["n"]]
+    # Trend by quarter: the significant changes listed are those of outcome_trend.
+    trend = outcome_trend(frame.assign(**{"Response date": pd.to_datetime(frame["Response date"])}),
+                          "Overall satisfaction", (1, 5), date="Response date", period="quarter")
+    moved = trend[trend["reportable_change"]]
+    text = next(plain(m.value) for m in at.markdown if "Significant changes" in m.value or "No change" in m.value)
+    assert all(p in text for p in moved["period"]) and (len(moved) > 0) == ("Significant changes" in text)
+
+
+def test_outcome_overview_follows_the_filter(csat_survey):
+    data, frame = csat_survey
+    at = open_overview(data)
+    at.sidebar.multiselect(key="flt_seg_Region").set_value(["EMEA"]).run()
+    assert not at.exception, at.exception
+    expected = outcome_summary(frame[frame["Region"] == "EMEA"], "Overall satisfaction", (1, 5))
+    assert {m.label: m.value for m in at.metric}["Mean"] == f"{expected.mean:.2f} ± {expected.margin:.2f}"
+
+
+def test_present_opens_on_the_outcome(csat_survey):
+    from cx.roles import Roles
+    from cx.story import nps_screen
+
+    data, frame = csat_survey
+    at = open_overview(data)
+    at.switch_page("../pages/present.py")
+    at.run()
+    assert not at.exception, at.exception
+    at.toggle(key="present_mode").set_value(True).run()
+    assert not at.exception, at.exception
+    frame = frame.assign(**{"Response date": pd.to_datetime(frame["Response date"])})
+    expected = nps_screen(frame, Roles(outcome="Overall satisfaction", date="Response date"),
+                          outcome_scale=(1, 5)).takeaway
+    assert expected.startswith("Overall satisfaction averages 3.81 ± 0.03 on 1–5 across 5,000 respondents")
+    assert any(expected == plain(m.value) for m in at.markdown)
