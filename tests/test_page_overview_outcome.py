@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SAMPLE, open_app, plain
+from conftest import REAL, SAMPLE, needs_shared, open_app, plain
 
 from cx.outcome import outcome_by_segment, outcome_summary, outcome_trend
 
@@ -19,12 +19,12 @@ def csat_survey() -> tuple[bytes, pd.DataFrame]:
     return frame.to_csv(index=False).encode(), frame
 
 
-def open_overview(data: bytes):
+def open_overview(data: bytes, name: str = "csat_only.csv", outcome: str = "Overall satisfaction"):
     at = open_app("data")
-    at.file_uploader(key="data_upload").upload("csat_only.csv", data, "text/csv").run()
+    at.file_uploader(key="data_upload").upload(name, data, "text/csv").run()
     assert not at.exception, at.exception
     assert at.session_state["roles"].loyalty is None
-    assert at.session_state["roles"].outcome == "Overall satisfaction"
+    assert at.session_state["roles"].outcome == outcome
     at.switch_page("../pages/overview.py")
     at.run()
     assert not at.exception, at.exception
@@ -80,3 +80,20 @@ def test_present_opens_on_the_outcome(csat_survey):
                           outcome_scale=(1, 5)).takeaway
     assert expected.startswith("Overall satisfaction averages 3.81 ± 0.03 on 1–5 across 5,000 respondents")
     assert any(expected == plain(m.value) for m in at.markdown)
+
+
+@needs_shared(REAL)
+@pytest.mark.parametrize("name, outcome", [("womens_clothing_ecommerce_reviews.csv", "Rating"),
+                                           ("skytrax_lounge_reviews.csv", "overall_rating"),
+                                           ("amazon_alexa_reviews.tsv", "rating")])
+def test_real_rating_only_surveys_get_an_overview(name, outcome):
+    """Real public files with a 1–5 rating and no 0–10 question: the Overview shows their outcome."""
+    from cx.clean import prepare_survey
+    from cx.load import read_survey_file
+
+    survey = prepare_survey(read_survey_file(REAL / name))
+    expected = outcome_summary(survey.frame, outcome, survey.scales[outcome])
+    at = open_overview((REAL / name).read_bytes(), name, outcome)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Mean"] == f"{expected.mean:.2f} ± {expected.margin:.2f}"
+    assert metrics["Top-2-box (4–5)"] == f"{100 * expected.top_box:.0f}%"
