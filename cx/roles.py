@@ -276,6 +276,16 @@ def _money_like(head: list[str]) -> bool:
     return bool(answers) and sum(1 for v in answers if _MONEY.match(v)) / len(answers) >= 0.9
 
 
+def _personal(p: ColumnProfile) -> bool:
+    """E-mail addresses, or names with fewer than 5 answers each on average (people's names): never a segment.
+
+    A "... Name" column whose values repeat ("Division Name": General, Petite...) is a segment.
+    """
+    if re.search(r"e-?mail", p.name, re.I):
+        return True
+    return bool(re.search(r"name$", p.name, re.I)) and p.n_distinct > (p.n - p.n_missing) / 5
+
+
 def _nps_groups(p: ColumnProfile) -> bool:
     """A column of NPS groups (Promoter / Passive / Detractor): the loyalty score in words, not a segment."""
     return p.n_distinct <= 3 and all(e.strip().lower().rstrip("s") in ("promoter", "passive", "detractor")
@@ -329,8 +339,7 @@ def infer_roles(profiles: dict[str, ColumnProfile]) -> Roles:
         taken.add(comments.name)
 
     cats = [p for p in usable if p.kind in ("category",) and p.name not in taken and 2 <= p.n_distinct
-            <= MAX_SEGMENT_VALUES and not WEIGHT_HINT.search(p.name) and not re.search(r"e-?mail|name$", p.name, re.I)
-            and not _nps_groups(p)]
+            <= MAX_SEGMENT_VALUES and not WEIGHT_HINT.search(p.name) and not _personal(p) and not _nps_groups(p)]
     cats.sort(key=lambda p: (not score_name(p, SEGMENT_HINT), p.n_missing / max(p.n, 1) > 0.5, p.n_distinct))
     segments = [p for p in cats if p.n_missing < 0.5 * p.n][:6]
     taken |= {p.name for p in segments}

@@ -136,6 +136,17 @@ def test_a_column_of_nps_groups_is_not_a_segment():
     assert roles.loyalty == "NPS_SCORE" and roles.segments == ("Journey",)
 
 
+def test_a_name_column_is_a_segment_only_when_its_values_repeat():
+    """ "Division Name" (3 values over 60 rows) groups respondents; "First name" (30 names, 2 answers each on
+    average: fewer than 5) is personal data."""
+    rows = "\n".join(f"{i},{i % 11},{['General', 'Petite', 'Intimates'][i % 3]},Person{i % 30}" for i in range(60))
+    roles = inspect_survey(read_survey(("id,Likelihood to recommend,Division Name,First name\n" + rows).encode(),
+                                       "names.csv")).roles
+    assert roles.segments == ("Division Name",)
+    few = "\n".join(f"{i},{i % 11},Person{i}" for i in range(30))
+    assert inspect_survey(read_survey(("id,Likelihood to recommend,First name\n" + few).encode(), "n.csv")).roles.segments == ()
+
+
 def test_a_yes_no_outcome_is_read_as_one_and_zero_even_when_also_picked_as_a_segment():
     """"Would you recommend us?" answered yes / no: 1 and 0 for the key drivers; "Don't know" is missing.
     The column was also inferred as a segment: as the outcome it is no longer one."""
