@@ -35,13 +35,6 @@ def nps_with_moe(score: float | None, ci95: tuple[float, float] | None) -> str:
     return f"{signed_int(score)} (±{half:.0f})" if half >= 0.5 else f"{signed_int(score)} (±{half:.1f})"
 
 
-def mean_with_moe(mean: float | None, margin: float | None, digits: int = 2) -> str:
-    """'3.84 ± 0.05', or the mean alone when there is no margin (a single answer)."""
-    if _missing(mean):
-        return "–"
-    return f"{mean:.{digits}f}" + ("" if _missing(margin) else f" ± {margin:.{digits}f}")
-
-
 def share(x: float | None, digits: int = 0) -> str:
     """A proportion (0..1) as a percentage: ``24%``."""
     if _missing(x):

@@ -51,6 +51,33 @@ def box_label(values: tuple[int, ...], scale: tuple[int, int] | None) -> str:
     return (f"Top-{len(values)}-box" if values[-1] == scale[1] else f"Bottom-{len(values)}-box") + f" ({span})"
 
 
+def is_yes_no(scale: tuple[int, int] | None) -> bool:
+    """A 0–1 outcome (yes / no): its mean is the share answering yes."""
+    return scale == (0, 1)
+
+
+def mean_label(scale: tuple[int, int] | None) -> str:
+    """What the mean of the outcome is called: 'Answering yes' on a yes / no outcome, else 'Mean'."""
+    return "Answering yes" if is_yes_no(scale) else "Mean"
+
+
+def mean_text(mean: float | None, margin: float | None, scale: tuple[int, int] | None) -> str:
+    """'3.81 ± 0.03'; on a yes / no outcome a share: '45% ± 1.2 pts'."""
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return "–"
+    if not is_yes_no(scale):
+        return f"{mean:.2f}" + ("" if margin is None or math.isnan(margin) else f" ± {margin:.2f}")
+    return f"{100 * mean:.0f}%" + ("" if margin is None or math.isnan(margin) else f" ± {100 * margin:.1f} pts")
+
+
+def difference_text(diff: float | None, scale: tuple[int, int] | None) -> str:
+    """A difference of means: '+0.06'; on a yes / no outcome in percentage points: '+1.2 pts'."""
+    if diff is None or (isinstance(diff, float) and math.isnan(diff)):
+        return "–"
+    value = round(100 * diff, 1) + 0.0 if is_yes_no(scale) else round(diff, 2) + 0.0
+    return f"{value:+.1f} pts" if is_yes_no(scale) else f"{value:+.2f}"
+
+
 @dataclass(frozen=True)
 class OutcomeResult:
     """The outcome over a set of respondents."""
@@ -159,7 +186,7 @@ def outcome_summary(frame: pd.DataFrame, col: str, scale: tuple[int, int] | None
 
 
 def outcome_distribution(frame: pd.DataFrame, col: str, scale: tuple[int, int]) -> pd.DataFrame:
-    """Count and share of each point of the scale, with its box ("top", "bottom" or "middle")."""
+    """Count, share, label ("No" / "Yes" on a yes / no outcome) and box (top, bottom, middle) of each point."""
     lo, hi = scale
     x = _values(frame, col)
     x = x[~np.isnan(x)]
@@ -169,7 +196,8 @@ def outcome_distribution(frame: pd.DataFrame, col: str, scale: tuple[int, int]) 
     n = int(counts.sum())
     top, bottom = top_box_values(scale), bottom_box_values(scale)
     return pd.DataFrame({
-        "value": points, "count": counts, "share": counts / n if n else np.zeros(len(points)),
+        "value": points, "label": ["No", "Yes"] if is_yes_no(scale) else [str(p) for p in points],
+        "count": counts, "share": counts / n if n else np.zeros(len(points)),
         "box": ["top" if p in top else "bottom" if p in bottom else "middle" for p in points],
     })
 

@@ -384,18 +384,30 @@ def outcome_screen(frame: pd.DataFrame, roles, scale: tuple[int, int] | None, *,
     The numbers are those of the Overview page (`cx.outcome.outcome_summary` and `cx.outcome.outcome_trend`).
     """
     from cx.charts.overview import outcome_distribution_chart, outcome_trend_chart
-    from cx.outcome import box_label, outcome_distribution, outcome_summary, outcome_trend, top_box_values
+    from cx.outcome import (
+        box_label,
+        is_yes_no,
+        mean_label,
+        mean_text,
+        outcome_distribution,
+        outcome_summary,
+        outcome_trend,
+        top_box_values,
+    )
 
     title, step, col = "Where do we stand?", "Headline outcome", roles.outcome
     res = outcome_summary(frame, col, scale, roles.weight)
     if res.n == 0:
         return StoryScreen("nps", step, title, f"No respondent in view has a valid answer to {col}.",
                            missing="Widen the filter, or check the outcome column on the Data page.")
-    on = f" on {scale[0]}–{scale[1]}" if scale else ""
-    takeaway = f"{col} averages {fmt.mean_with_moe(res.mean, res.margin)}{on} across {_plural(res.n, 'respondent')}"
-    top = box_label(top_box_values(scale), scale)
-    if res.top_box is not None:
-        takeaway += f" ({fmt.share(res.top_box)} {top.lower() if scale != (0, 1) else 'answering yes'})"
+    top, yes_no = box_label(top_box_values(scale), scale), is_yes_no(scale)
+    if yes_no:
+        takeaway = f"{col}: {mean_text(res.mean, res.margin, scale)} answer yes across {_plural(res.n, 'respondent')}"
+    else:
+        on = f" on {scale[0]}–{scale[1]}" if scale else ""
+        takeaway = f"{col} averages {mean_text(res.mean, res.margin, scale)}{on} across {_plural(res.n, 'respondent')}"
+        if res.top_box is not None:
+            takeaway += f" ({fmt.share(res.top_box)} {top.lower()})"
     trend, points = None, ["There is no 0–10 likelihood-to-recommend question, so no NPS: this is the outcome the "
                            "drivers explain."]
     if roles.date:
@@ -403,13 +415,14 @@ def outcome_screen(frame: pd.DataFrame, roles, scale: tuple[int, int] | None, *,
         moved = trend[trend["reportable_change"]]
         if len(moved):
             last = moved.iloc[-1]
-            takeaway += (f"; the last significant change was a {abs(last['change']):.2f} "
-                         f"{'rise' if last['change'] > 0 else 'fall'} in {last['period']}")
+            size = f"{100 * abs(last['change']):.1f}-point" if yes_no else f"{abs(last['change']):.2f}"
+            takeaway += f"; the last significant change was a {size} {'rise' if last['change'] > 0 else 'fall'} in " \
+                        f"{last['period']}"
         elif len(trend) >= 2:
             takeaway += f"; no change between consecutive {period}s is statistically significant"
-    figures = [Figure("Mean", fmt.mean_with_moe(res.mean, res.margin), "The average answer with its 95% margin of "
-                      "error.")]
-    if res.top_box is not None:
+    figures = [Figure(mean_label(scale), mean_text(res.mean, res.margin, scale), "The average answer with its 95% "
+                      "margin of error.")]
+    if res.top_box is not None and not yes_no:
         figures.append(Figure(top, fmt.share(res.top_box)))
     if res.effective_n != res.n:
         points.append(f"Weighted by {roles.weight}: effective sample size {fmt.count(res.effective_n)} (Kish).")

@@ -23,6 +23,10 @@ from cx.outcome import METHOD_NOTE as OUTCOME_METHOD
 from cx.outcome import (
     bottom_box_values,
     box_label,
+    difference_text,
+    is_yes_no,
+    mean_label,
+    mean_text,
     outcome_by_segment,
     outcome_distribution,
     outcome_summary,
@@ -46,11 +50,11 @@ def outcome_overview() -> None:
         st.warning(f"No respondent in view has a valid answer to {ui.escape_md(r.outcome)}. Widen the filter or "
                    "check the outcome column on the Data page.", icon="🔎")
         st.stop()
-    top, bottom = top_box_values(scale), bottom_box_values(scale)
+    top, bottom, yes_no = top_box_values(scale), bottom_box_values(scale), is_yes_no(scale)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Mean" + (" (weighted)" if r.weight else ""), fmt.mean_with_moe(res.mean, res.margin),
+    c1.metric(mean_label(scale) + (" (weighted)" if r.weight else ""), mean_text(res.mean, res.margin, scale),
               help="The average answer with its 95% margin of error. " + OUTCOME_METHOD)
-    if res.top_box is not None:
+    if res.top_box is not None and not yes_no:  # on yes / no the top box is the share answering yes
         lo, hi = res.top_box_ci95
         c2.metric(box_label(top, scale), fmt.share(res.top_box), f"95% interval {fmt.share(lo)} to {fmt.share(hi)}",
                   delta_color="off", delta_arrow="off")
@@ -67,15 +71,16 @@ def outcome_overview() -> None:
                      f"Segments with fewer than {MIN_BASE} respondents are greyed: too few to judge.")
         segment = st.selectbox("Segment", list(r.segments), key="overview_segment")
         table = ui.cached(outcome_by_segment, v, r.outcome, segment, scale, r.weight)
-        ui.chart(outcome_segment_chart, table, r.outcome, segment, res.mean, res.n, v.total,
+        ui.chart(outcome_segment_chart, table, r.outcome, segment, res.mean, res.n, v.total, yes_no=yes_no,
                  key="overview_outcome_segment_chart")
         st.table(pd.DataFrame({
             segment: [fmt.md_escape(x, codes=True) for x in table["value"]],
             "n": [fmt.count(n) for n in table["n"]],
-            "mean": [fmt.mean_with_moe(m, g) if not small else f"{fmt.number(m)} (base too small)"
-                     for m, g, small in zip(table["mean"], table["margin"], table["small_base"])],
-            box_label(top, scale) or "top box": [fmt.share(x) for x in table["top_box"]],
-            "gap vs rest": [fmt.signed(d, 2) for d in table["difference"]],
+            mean_label(scale).lower(): [mean_text(m, g, scale) if not small else
+                                        f"{mean_text(m, None, scale)} (base too small)"
+                                        for m, g, small in zip(table["mean"], table["margin"], table["small_base"])],
+            **({} if yes_no else {box_label(top, scale) or "top box": [fmt.share(x) for x in table["top_box"]]}),
+            "gap vs rest": [difference_text(d, scale) for d in table["difference"]],
             "p-value": [fmt.number(p, 3) for p in table["p_value"]],
             "vs rest": ["base too small" if small else "significantly different" if d else "not significant"
                         for d, small in zip(table["differs"], table["small_base"])],
@@ -91,7 +96,7 @@ def outcome_overview() -> None:
         ui.chart(outcome_trend_chart, trend, r.outcome, scale, res.n, v.total, key="overview_outcome_trend_chart")
         moved = trend[trend["reportable_change"]]
         st.markdown("**Significant changes:** " + "; ".join(
-            f"{ui.escape_md(p)} {c:+.2f} (p = {pv:.3f})" for p, c, pv in zip(moved["period"], moved["change"],
+            f"{ui.escape_md(p)} {difference_text(c, scale)} (p = {pv:.3f})" for p, c, pv in zip(moved["period"], moved["change"],
                                                                             moved["p_value"]))
             if len(moved) else "No change between consecutive periods is statistically significant.")
     st.caption("Method: " + OUTCOME_METHOD)

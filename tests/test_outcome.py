@@ -138,3 +138,22 @@ def test_storyline_opens_on_the_outcome_without_a_loyalty_question():
     assert r.margin == pytest.approx(Z * math.sqrt(200 / 79 / 80))
     no_outcome = nps_screen(frame, Roles(date="Response date"))
     assert not no_outcome.ready and "no loyalty question" in no_outcome.takeaway
+
+
+def test_a_yes_no_outcome_reads_as_the_share_answering_yes():
+    from cx.outcome import difference_text, mean_label, mean_text
+    from cx.roles import Roles
+    from cx.story import nps_screen
+
+    assert (mean_label((0, 1)), mean_label((1, 5))) == ("Answering yes", "Mean")
+    assert mean_text(0.4512, 0.0123, (0, 1)) == "45% ± 1.2 pts" and mean_text(3.8123, 0.0312, (1, 5)) == "3.81 ± 0.03"
+    assert difference_text(-0.1234, (0, 1)) == "-12.3 pts" and difference_text(0.061, (1, 5)) == "+0.06"
+    assert difference_text(-0.0004, (1, 5)) == "+0.00" and difference_text(None, (1, 5)) == "–"
+    # 40 answers, 30 yes, then 40 answers, 10 yes: 75% then 25%, a 50-point fall.
+    frame = pd.DataFrame({"Would recommend": [1.0] * 30 + [0.0] * 10 + [1.0] * 10 + [0.0] * 30,
+                          "Response date": pd.to_datetime(["2026-01-10"] * 40 + ["2026-04-10"] * 40)})
+    screen = nps_screen(frame, Roles(outcome="Would recommend", date="Response date"), outcome_scale=(0, 1))
+    margin = Z * math.sqrt(0.25 * 80 / 79 / 80)  # s² = 80 × 0.25 / 79
+    assert screen.takeaway == (f"Would recommend: 50% ± {100 * margin:.1f} pts answer yes across 80 respondents; "
+                               "the last significant change was a 50.0-point fall in 2026-Q2.")
+    assert [f.label for f in screen.figures] == ["Answering yes"]

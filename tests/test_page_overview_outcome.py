@@ -97,3 +97,41 @@ def test_real_rating_only_surveys_get_an_overview(name, outcome):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Mean"] == f"{expected.mean:.2f} ± {expected.margin:.2f}"
     assert metrics["Top-2-box (4–5)"] == f"{100 * expected.top_box:.0f}%"
+
+
+def test_a_yes_no_outcome_chosen_on_the_data_page():
+    """'Would you recommend us?' answered yes / no (yes for 9–10): chosen as the outcome, read as a share."""
+    frame = pd.read_csv(SAMPLE)
+    ltr = frame.pop("Likelihood to recommend")
+    frame.insert(6, "Would you recommend us?", np.where(ltr >= 9, "Yes", "No"))
+    at = open_app("data")
+    at.file_uploader(key="data_upload").upload("yes_no.csv", frame.to_csv(index=False).encode(), "text/csv").run()
+    assert not at.exception, at.exception
+    token = at.session_state["dataset"].token[:10]
+    at.selectbox(key=f"data_role_outcome_{token}").set_value("Would you recommend us?")
+    next(b for b in at.button if b.label == "Apply mapping").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["roles"].outcome == "Would you recommend us?"
+    at.switch_page("../pages/overview.py")
+    at.run()
+    assert not at.exception, at.exception
+    yes = (ltr >= 9).mean()
+    metric = {m.label: m.value for m in at.metric}["Answering yes"]
+    assert metric.startswith(f"{100 * yes:.0f}% ± ") and metric.endswith(" pts")
+    segment = at.selectbox(key="overview_segment").value
+    table = at.table[0].value
+    assert list(table.columns) == [segment, "n", "answering yes", "gap vs rest", "p-value", "vs rest"]
+
+
+PAGES = ["data", "overview", "drivers", "comments", "root_cause", "revenue", "action_plan", "sampling", "indicators",
+         "present"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_opens_on_a_survey_without_nps(csat_survey, page):
+    """No page fails on a survey whose only score is a 1–5 satisfaction: each shows it or says what to map."""
+    at = open_overview(csat_survey[0])
+    at.switch_page(f"../pages/{page}.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert any("5,000 of 5,000 respondents" in m.value for m in at.markdown)

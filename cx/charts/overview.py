@@ -85,21 +85,26 @@ BOX_COLORS = alt.Scale(domain=["bottom", "middle", "top"], range=[VERMILLION, "#
 
 
 def outcome_distribution_chart(dist: pd.DataFrame, outcome: str, n: int, total: int | None = None) -> alt.TopLevelMixin:
-    """Bars of each point of the outcome's scale, top and bottom boxes in colour."""
+    """Bars of each point of the outcome's scale, top and bottom boxes in colour (no and yes on a yes / no outcome)."""
+    yes_no = list(dist["label"]) == ["No", "Yes"]
+    legend = None if yes_no else alt.Legend(labelExpr=(
+        "datum.label == 'top' ? 'Top box' : datum.label == 'bottom' ? 'Bottom box' : 'Middle'"))
     base = alt.Chart(dist).encode(
-        x=alt.X("value:O", title=outcome, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("label:O", title=outcome, sort=alt.EncodingSortField("value"), axis=alt.Axis(labelAngle=0)),
         y=alt.Y("share:Q", title="Share of respondents", axis=alt.Axis(format="%")),
-        color=alt.Color("box:N", scale=BOX_COLORS, title=None, legend=alt.Legend(labelExpr=(
-            "datum.label == 'top' ? 'Top box' : datum.label == 'bottom' ? 'Bottom box' : 'Middle'"))),
-        tooltip=[alt.Tooltip("value:O", title="Answer"), alt.Tooltip("count:Q", title="Respondents", format=","),
+        color=alt.Color("box:N", scale=BOX_COLORS, title=None, legend=legend),
+        tooltip=[alt.Tooltip("label:O", title="Answer"), alt.Tooltip("count:Q", title="Respondents", format=","),
                  alt.Tooltip("share:Q", title="Share", format=".1%")],
     )
     return finish(base.mark_bar(), "How respondents answered", n, total, height=260)
 
 
 def outcome_segment_chart(table: pd.DataFrame, outcome: str, segment: str, overall: float | None, n: int,
-                          total: int | None = None) -> alt.TopLevelMixin:
-    """Mean outcome per segment value with its 95% interval; small bases greyed, significant gaps in colour."""
+                          total: int | None = None, yes_no: bool = False) -> alt.TopLevelMixin:
+    """Mean outcome per segment value with its 95% interval; small bases greyed, significant gaps in colour.
+
+    On a yes / no outcome the mean is the share answering yes, drawn as a percentage.
+    """
     data = table.copy()
     data["status"] = ["Base too small" if small else ("Differs from the rest" if differs else "Not significantly different")
                       for small, differs in zip(data["small_base"], data["differs"])]
@@ -108,19 +113,23 @@ def outcome_segment_chart(table: pd.DataFrame, outcome: str, segment: str, overa
                        range=[BLUE, GREY, LIGHT_GREY])
     y = alt.Y("label:N", sort=alt.EncodingSortField("mean", order="descending"), title=None)
     x_scale = alt.Scale(zero=False)  # the means differ by tenths: the whole scale would hide the intervals
+    number = ".1%" if yes_no else ".2f"
     tooltip = [alt.Tooltip("value:N", title=segment), alt.Tooltip("n:Q", format=","),
-               alt.Tooltip("mean:Q", title="Mean", format=".2f"), alt.Tooltip("ci_low:Q", title="95% low", format=".2f"),
-               alt.Tooltip("ci_high:Q", title="95% high", format=".2f"), alt.Tooltip("status:N", title="")]
+               alt.Tooltip("mean:Q", title="Share answering yes" if yes_no else "Mean", format=number),
+               alt.Tooltip("ci_low:Q", title="95% low", format=number),
+               alt.Tooltip("ci_high:Q", title="95% high", format=number), alt.Tooltip("status:N", title="")]
     scored = data[data["ci_low"].notna()]
+    title = f"{outcome}: share answering yes (95% interval)" if yes_no else f"Mean {outcome} (95% interval)"
     rule = alt.Chart(scored).mark_rule(strokeWidth=2).encode(
-        y=y, x=alt.X("ci_low:Q", title=f"Mean {outcome} (95% interval)", scale=x_scale), x2="ci_high:Q",
+        y=y, x=alt.X("ci_low:Q", title=title, scale=x_scale, axis=alt.Axis(format=".0%") if yes_no else alt.Axis()),
+        x2="ci_high:Q",
         color=alt.Color("status:N", scale=colors, title=None), tooltip=tooltip)
     point = alt.Chart(data).mark_point(filled=True, size=90).encode(
         y=y, x=alt.X("mean:Q", scale=x_scale), color=alt.Color("status:N", scale=colors, title=None), tooltip=tooltip)
     layers = [rule, point]
     if overall is not None:
         layers.append(alt.Chart(pd.DataFrame({"overall": [overall]})).mark_rule(color=INK, strokeDash=[4, 3]).encode(
-            x="overall:Q", tooltip=[alt.Tooltip("overall:Q", title="Overall mean", format=".2f")]))
+            x="overall:Q", tooltip=[alt.Tooltip("overall:Q", title="Overall", format=number)]))
     return finish(alt.layer(*layers), f"{outcome} by {segment}", n, total, height=max(120, 34 * len(data)))
 
 
@@ -128,19 +137,25 @@ def outcome_trend_chart(trend: pd.DataFrame, outcome: str, scale: tuple[int, int
                         total: int | None = None) -> alt.TopLevelMixin:
     """Mean outcome per period with its 95% band; changes marked only when reportable (bases of 30 or more)."""
     data = trend.copy()
+    from cx.outcome import difference_text, is_yes_no
+
+    yes_no = is_yes_no(scale)
     data["change_text"] = [
-        "first period" if pd.isna(c) else (f"{c:+.2f} (significant)" if r else f"{c:+.2f} (base too small to judge)"
-                                           if s else f"{c:+.2f} (not significant)")
+        "first period" if pd.isna(c) else difference_text(c, scale) + (
+            " (significant)" if r else " (base too small to judge)" if s else " (not significant)")
         for c, s, r in zip(data["change"], data["small_base"], data["reportable_change"])]
     if scale:
         data["ci_low"], data["ci_high"] = data["ci_low"].clip(*scale), data["ci_high"].clip(*scale)
     x = alt.X("period:O", title=None, axis=alt.Axis(labelAngle=0))
-    tooltip = [alt.Tooltip("period:O"), alt.Tooltip("n:Q", format=","), alt.Tooltip("mean:Q", title="Mean", format=".2f"),
-               alt.Tooltip("ci_low:Q", title="95% low", format=".2f"),
-               alt.Tooltip("ci_high:Q", title="95% high", format=".2f"), alt.Tooltip("change_text:N", title="Change")]
+    number = ".1%" if yes_no else ".2f"
+    tooltip = [alt.Tooltip("period:O"), alt.Tooltip("n:Q", format=","),
+               alt.Tooltip("mean:Q", title="Share answering yes" if yes_no else "Mean", format=number),
+               alt.Tooltip("ci_low:Q", title="95% low", format=number),
+               alt.Tooltip("ci_high:Q", title="95% high", format=number), alt.Tooltip("change_text:N", title="Change")]
     y_scale = alt.Scale(zero=False)
     band = alt.Chart(data).mark_area(opacity=0.15, color=BLUE).encode(
-        x=x, y=alt.Y("ci_low:Q", title=f"Mean {outcome}", scale=y_scale), y2="ci_high:Q")
+        x=x, y=alt.Y("ci_low:Q", title=f"{outcome}: share answering yes" if yes_no else f"Mean {outcome}",
+                     scale=y_scale, axis=alt.Axis(format=".0%") if yes_no else alt.Axis()), y2="ci_high:Q")
     line = alt.Chart(data).mark_line(point=True, color=BLUE).encode(x=x, y="mean:Q", tooltip=tooltip)
     sig = alt.Chart(data[data["reportable_change"]]).mark_point(shape="diamond", size=220, filled=True,
                                                                  color=VERMILLION).encode(x=x, y="mean:Q", tooltip=tooltip)
