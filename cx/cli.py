@@ -225,7 +225,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         from cx.themes import load_codebook
 
         kw["codebook"] = load_codebook(Path(args.codebook))
-    common = dict(source=raw.source, filter_text=" · ".join(args.where), period=args.period, **kw)
+    common = dict(source=raw.source, filter_text=" · ".join(args.where), period=args.period,
+                  outcome_scale=survey.scales.get(survey.roles.outcome), **kw)
     out = Path(args.out)
     if args.by:
         by = raw.column_for(args.by)

@@ -181,8 +181,20 @@ class ActionPlan:
     statements: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
     weighted: bool = False
+    outcome: str | None = None  # the outcome that stands in for NPS when there is no loyalty column
 
     # --- derived -------------------------------------------------------------------------------
+
+    @property
+    def headline_label(self) -> str:
+        """Title of the "where we stand" figure: NPS, or the outcome of a survey without a 0–10 question."""
+        return self.outcome if self.outcome and not self.loyalty else "NPS"
+
+    @property
+    def drivers_heading(self) -> str:
+        """What the drivers explain, as a heading: "What drives loyalty" (or the outcome they explain)."""
+        return f"What drives {self.driver_outcome}" if self.driver_outcome and not self.loyalty else \
+            "What drives loyalty"
 
     @property
     def top_drivers(self) -> tuple[PlanDriver, ...]:
@@ -527,7 +539,7 @@ def build_action_plan(frame: pd.DataFrame, roles, *, scope_col: str | None = Non
                       codebook: pd.DataFrame | Mapping[str, str] | None = None, root_causes: Sequence[Mapping] = (),
                       clv=None, currency: str = "$", top_drivers: int = 3, filter_text: str = "", source: str = "",
                       fields: Mapping | None = None, period: str = "quarter", trend_periods: int = TREND_PERIODS,
-                      as_of: str | dt.date | None = None) -> ActionPlan:
+                      as_of: str | dt.date | None = None, outcome_scale: tuple[int, int] | None = None) -> ActionPlan:
     """The single-page action plan of one scope: a business unit, or everyone.
 
     Parameters
@@ -562,6 +574,8 @@ def build_action_plan(frame: pd.DataFrame, roles, *, scope_col: str | None = Non
         Most recent periods shown.
     as_of : str or date, optional
         The plan's date (today when omitted).
+    outcome_scale : (int, int), optional
+        The outcome's scale (`Survey.scales`): without a loyalty column the plan says where the outcome stands.
 
     Returns
     -------
@@ -610,7 +624,9 @@ def build_action_plan(frame: pd.DataFrame, roles, *, scope_col: str | None = Non
     warnings: list[str] = []
     f = _plan_fields(fields)
     nps = None
-    if not roles.loyalty:
+    if not roles.loyalty and roles.outcome:
+        statements.append(("nps", _outcome_statement(frame, roles, outcome_scale, scope)))
+    elif not roles.loyalty:
         statements.append(("nps", "No loyalty column is mapped, so there is no NPS: map the 0–10 "
                                   "likelihood-to-recommend question on the Data page (or name it with --loyalty)."))
     else:
@@ -642,7 +658,22 @@ def build_action_plan(frame: pd.DataFrame, roles, *, scope_col: str | None = Non
         drivers=drivers, n_top=max(int(top_drivers), 1), themes=themes, n_comments=int(n_comments),
         mentions=int(mentions), root_causes=roots, revenue=revenue, owner=f["owner"], next_review=f["next_review"],
         commitment=f["commitment"], statements=tuple(statements), warnings=tuple(warnings),
-        weighted=bool(nps is not None and nps.weighted))
+        weighted=bool(nps is not None and nps.weighted), outcome=roles.outcome)
+
+
+def _outcome_statement(frame: pd.DataFrame, roles, scale: tuple[int, int] | None, scope: str) -> str:
+    """Where a survey without a 0–10 question stands: its outcome's mean and top box, as on the Overview."""
+    from cx.outcome import box_label, is_yes_no, mean_text, outcome_summary, top_box_values
+
+    res = outcome_summary(frame, roles.outcome, scale, roles.weight)
+    if res.n == 0:
+        return f"No respondent in {scope} has a valid answer to {roles.outcome}."
+    text = mean_text(res.mean, res.margin, scale)
+    if is_yes_no(scale):
+        text += " answer yes"
+    elif scale:
+        text += f" on {scale[0]}–{scale[1]}; {fmt.share(res.top_box)} {box_label(top_box_values(scale), scale).lower()}"
+    return f"{roles.outcome}: {text} ({fmt.count(res.n)} respondents). There is no 0–10 question, so no NPS."
 
 
 def with_fields(plan: ActionPlan, fields: Mapping | None) -> ActionPlan:

@@ -285,7 +285,7 @@ def plan_markdown(plan: ActionPlan) -> bytes:
     elif plan.statement("trend"):
         out += ["", f"_{e(plan.statement('trend'))}_"]
 
-    out += ["", "## What drives loyalty", ""]
+    out += ["", f"## {e(plan.drivers_heading)}", ""]
     if plan.drivers:
         out += _md_table(["#", "Key driver", "Importance", "Mean rating", "Quadrant"], [
             [str(k + 1), e(d.driver), fmt.share(d.importance), fmt.number(d.performance, 1), e(d.quadrant)]
@@ -405,7 +405,7 @@ def plan_html(plan: ActionPlan, charts: bool = True) -> bytes:
         parts.append(f"<p><strong>Our commitment:</strong> {_h(plan.commitment)}</p>")
     parts += [f'<p class="warn">{_h(w)}</p>' for w in plan.warnings]
 
-    nps_card = ['<div class="card"><h3>NPS</h3>']
+    nps_card = [f'<div class="card"><h3>{_h(plan.headline_label)}</h3>']
     if plan.nps is not None:
         nps_card += [f'<div class="big">{_h(plan.nps_text())}</div>', f'<p class="meta">{_h(_nps_detail(plan))}</p>']
     else:
@@ -427,7 +427,7 @@ def plan_html(plan: ActionPlan, charts: bool = True) -> bytes:
     money_card.append("</div>")
     parts += ["<h2>Where we stand</h2>", '<div class="grid">', *nps_card, *trend_card, *money_card, "</div>"]
 
-    parts.append("<h2>What drives loyalty</h2>")
+    parts.append(f"<h2>{_h(plan.drivers_heading)}</h2>")
     if plan.drivers:
         rows = [[str(k + 1), d.driver, fmt.share(d.importance), fmt.number(d.performance, 1), d.quadrant]
                 for k, d in enumerate(plan.top_drivers)]
@@ -655,7 +655,7 @@ class _PdfPage:
         w3 = self.width - w1 - w2 - 2 * gap
         xa, xb, xc = x0, x0 + w1 + gap, x0 + w1 + w2 + 2 * gap
         chart_h = 40 * k
-        ya = self.box_title(xa, y, w1, "NPS")
+        ya = self.box_title(xa, y, w1, p.headline_label)
         if p.nps is not None:
             ya = self.line(xa, ya + 1, w1, p.nps_text(), 24, bold=True)
             ya = self.para(xa, ya + 1.5, w1, _nps_detail(p), 7.5, color=_GREY, max_lines=3, limit=limit)
@@ -685,7 +685,7 @@ class _PdfPage:
         text_w = half * 0.5
         img_w = half - text_w - 2
         xd, xt = x0, x0 + half + gap
-        yd = self.box_title(xd, y, half, "What drives loyalty: key drivers")
+        yd = self.box_title(xd, y, half, f"{p.drivers_heading}: key drivers")
         ytop = yd
         if p.drivers:
             for n, d in enumerate(p.top_drivers, start=1):
@@ -1005,7 +1005,7 @@ def plan_xlsx(plan: ActionPlan) -> bytes:
     else:
         note(plan.statement("trend"))
 
-    section("What drives loyalty: key drivers")
+    section(f"{plan.drivers_heading}: key drivers")
     if plan.drivers:
         for c, h in enumerate(["Key driver", "Importance", "Mean rating", "Quadrant"]):
             s.put(r, c, h, "head")

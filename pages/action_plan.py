@@ -33,8 +33,9 @@ from cx.report import (
 
 v = ui.page_header("Action plan", "What will each business unit fix first, who owns it, by when, and what is at "
                    "stake? One page to download and show at ops reviews.")
-ui.require(v, "loyalty", what="the action plan")
 r = v.roles
+if not r.outcome:  # with only an outcome (a 1–5 satisfaction) the plan has its drivers, themes and 5 Whys
+    ui.require(v, "loyalty", what="the action plan")
 PAGES = Path(__file__).resolve().parent
 
 # --- scope: a business unit, or everyone -------------------------------------------------------
@@ -87,7 +88,8 @@ if fields != saved_fields:
 clv, currency = money_settings({key: ui.keep(key, default) for key, default in MONEY_KEYS.items()})
 
 options = dict(codebook=ui.codebook(), root_causes=list(ui.work("root_causes", [])), clv=clv, currency=currency,
-               filter_text=v.spec.describe() if v.spec.is_active else "", source=ui.dataset().raw.source)
+               filter_text=v.spec.describe() if v.spec.is_active else "", source=ui.dataset().raw.source,
+               outcome_scale=v.survey.scales.get(r.outcome))
 try:
     # The analysis is cached per scope; the plan fields typed above are applied without recomputing it.
     plan = with_fields(ui.cached(build_action_plan, v, r, scope_col=scope_col,

@@ -168,7 +168,10 @@ def test_missing_parts_are_stated_in_words_never_blank():
     assert "revenue" in bare.statement("revenue")
     assert "5 Whys" in bare.statement("root_causes")
     no_loyalty = build_action_plan(frame, Roles(drivers=("Billing accuracy",), outcome="On-time delivery"))
-    assert no_loyalty.nps is None and "loyalty" in no_loyalty.statement("nps")
+    assert no_loyalty.nps is None and no_loyalty.statement("nps").startswith("On-time delivery: 3.50 ± ")
+    assert "no NPS" in no_loyalty.statement("nps")
+    nothing = build_action_plan(frame, Roles(drivers=("Billing accuracy",)))
+    assert "loyalty" in nothing.statement("nps") and "Data page" in nothing.statement("nps")
     assert no_loyalty.drivers  # key drivers of the other outcome still work
     # Every section of a full plan has content or a statement.
     full = plan_of()
@@ -330,3 +333,20 @@ def test_with_fields_changes_words_not_numbers():
     assert q.nps == p.nps and q.themes == p.themes
     assert q == plan_of(scope_col="Business unit", scope_value="A", fields={"owner": "Ana", "next_review": "2026-09-01",
                                                                             "commitment": "Fix it"})
+
+
+def test_a_plan_without_a_loyalty_question_stands_on_its_outcome():
+    """Billing accuracy 5 4 5 4 3 2 2 1 1 5 4 5 as the outcome: mean 41 / 12, 7 of 12 answers 4–5 (58%)."""
+    frame, roles = small_survey()
+    roles = roles.replace(loyalty=None, outcome="Billing accuracy", drivers=("On-time delivery", "Annual revenue"))
+    p = build_action_plan(frame, roles, codebook=CODEBOOK, as_of="2026-07-01", outcome_scale=(1, 5))
+    x = frame["Billing accuracy"].to_numpy()
+    margin = 1.959963984540054 * x.std(ddof=1) / np.sqrt(12)
+    assert p.statement("nps") == (f"Billing accuracy: {41 / 12:.2f} ± {margin:.2f} on 1–5; 58% top-2-box (4–5) "
+                                  "(12 respondents). There is no 0–10 question, so no NPS.")
+    assert (p.headline_label, p.drivers_heading) == ("Billing accuracy", "What drives Billing accuracy")
+    assert p.nps is None and plan_of().headline_label == "NPS" and plan_of().drivers_heading == "What drives loyalty"
+    from cx.report import plan_markdown
+
+    md = plan_markdown(p).decode()
+    assert "## What drives Billing accuracy" in md and "3.42 ±" in md
