@@ -8,7 +8,7 @@ aside is counted by reason, so the report can say what was excluded and why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -365,6 +365,8 @@ def prepare_survey(raw: RawSurvey, roles: Roles | None = None, inspection: Inspe
         values, check = rating_values(frame[col])
         if role == "outcome" and check.valid == 0:  # "Would you recommend us?" answered yes / no
             values, check = yes_no_values(frame[col]) or (values, check)
+        elif role == "outcome" and check.valid and np.isin(values.dropna().unique(), (0.0, 1.0)).all():
+            check = replace(check, scale=(0, 1))  # a 0 / 1 outcome is yes / no, not a 0–5 rating
         frame[col] = values
         checks.append(_with_role(check, role))
         if check.scale:

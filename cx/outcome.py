@@ -19,9 +19,10 @@ from cx.nps import MIN_BASE, Z95, _natural_key, _period_codes
 METHOD_NOTE = (
     "Mean with its 95% interval: mean ± 1.96 × s / √n (s the standard deviation; with weights, n is Kish's "
     "effective sample size). Top box: the share answering one of the top two points of the scale (the top "
-    "point on scales of 2 or 3 points), with a Wilson 95% interval. A difference of means is significant when a "
-    "two-sided z-test (standard errors added in quadrature) gives p < 0.05; a segment or period with fewer than "
-    "30 answers is too small to judge."
+    "point on scales of 2 or 3 points), with a Wilson 95% interval. A yes / no outcome is read as the share "
+    "answering yes, with its Wilson interval. A difference of means is significant when a two-sided z-test "
+    "(standard errors added in quadrature; for yes / no the pooled two-proportion test) gives p < 0.05; a segment "
+    "or period with fewer than 30 answers, or a rest of fewer than 30, is too small to judge."
 )
 
 
@@ -61,13 +62,14 @@ def mean_label(scale: tuple[int, int] | None) -> str:
     return "Answering yes" if is_yes_no(scale) else "Mean"
 
 
-def mean_text(mean: float | None, margin: float | None, scale: tuple[int, int] | None) -> str:
-    """'3.81 ± 0.03'; on a yes / no outcome a share: '45% ± 1.2 pts'."""
+def mean_text(mean: float | None, ci95: tuple[float, float] | None, scale: tuple[int, int] | None) -> str:
+    """'3.81 ± 0.03' (half the 95% interval); on a yes / no outcome the share and its interval: '45% (43–47%)'."""
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
         return "–"
+    known = ci95 is not None and not any(v is None or math.isnan(v) for v in ci95)
     if not is_yes_no(scale):
-        return f"{mean:.2f}" + ("" if margin is None or math.isnan(margin) else f" ± {margin:.2f}")
-    return f"{100 * mean:.0f}%" + ("" if margin is None or math.isnan(margin) else f" ± {100 * margin:.1f} pts")
+        return f"{mean:.2f}" + (f" ± {(ci95[1] - ci95[0]) / 2:.2f}" if known else "")
+    return f"{100 * mean:.0f}%" + (f" ({100 * ci95[0]:.0f}–{100 * ci95[1]:.0f}%)" if known else "")
 
 
 def difference_text(diff: float | None, scale: tuple[int, int] | None) -> str:
@@ -145,6 +147,8 @@ def _result(m: _Moments, i: int, scale: tuple[int, int] | None) -> OutcomeResult
     mean = float(m.mean[i])
     se = _standard_error(m, i)
     ci = (mean - Z95 * se, mean + Z95 * se) if se is not None else None
+    if is_yes_no(scale):  # a share: Wilson's interval stays within 0–1 and is not 0 wide when all say yes
+        ci = wilson(mean, n_eff)
     top = float(m.top[i] / m.w[i]) if scale is not None else None
     bottom = float(m.bottom[i] / m.w[i]) if scale is not None else None
     return OutcomeResult(n, mean, ci, top, wilson(top, n_eff) if top is not None else None, bottom, n_eff, scale)
@@ -185,39 +189,57 @@ def outcome_summary(frame: pd.DataFrame, col: str, scale: tuple[int, int] | None
     return _result(m, 0, scale)
 
 
-def outcome_distribution(frame: pd.DataFrame, col: str, scale: tuple[int, int]) -> pd.DataFrame:
-    """Count, share, label ("No" / "Yes" on a yes / no outcome) and box (top, bottom, middle) of each point."""
+def outcome_distribution(frame: pd.DataFrame, col: str, scale: tuple[int, int], weight: str | None = None) -> pd.DataFrame:
+    """Count, share, label ("No" / "Yes" on a yes / no outcome) and box (top, bottom, middle) of each point.
+
+    With a weight the shares are weighted (as the mean and top box are) and rows without a valid weight
+    are left out; ``count`` stays the number of respondents.
+    """
     lo, hi = scale
-    x = _values(frame, col)
-    x = x[~np.isnan(x)]
+    x, w = _values(frame, col), _weights(frame, weight)
+    valid = ~np.isnan(x) if w is None else ~np.isnan(x) & np.isfinite(w) & (w > 0)
     points = np.arange(lo, hi + 1)
-    inside = (x >= lo) & (x <= hi) & (x == np.round(x))
-    counts = np.bincount((x[inside] - lo).astype(np.int64), minlength=len(points))[:len(points)]
-    n = int(counts.sum())
+    inside = valid & (x >= lo) & (x <= hi) & (x == np.round(x))
+    codes = (x[inside] - lo).astype(np.int64)
+    counts = np.bincount(codes, minlength=len(points))[:len(points)]
+    weights = counts if w is None else np.bincount(codes, weights=w[inside], minlength=len(points))[:len(points)]
+    total = float(weights.sum())
     top, bottom = top_box_values(scale), bottom_box_values(scale)
     return pd.DataFrame({
         "value": points, "label": ["No", "Yes"] if is_yes_no(scale) else [str(p) for p in points],
-        "count": counts, "share": counts / n if n else np.zeros(len(points)),
+        "count": counts, "share": weights / total if total else np.zeros(len(points)),
         "box": ["top" if p in top else "bottom" if p in bottom else "middle" for p in points],
     })
 
 
-def _difference(a: _Moments, i: int, b: _Moments, j: int) -> tuple[float | None, float | None]:
-    """Mean of group i of a minus mean of group j of b, and the two-sided z-test's p-value."""
+def _difference(a: _Moments, i: int, b: _Moments, j: int, yes_no: bool = False) -> tuple[float | None, float | None]:
+    """Mean of group i of a minus mean of group j of b, and the two-sided z-test's p-value.
+
+    Standard errors added in quadrature; on a yes / no outcome the pooled two-proportion z-test (a
+    group where everyone says yes has no variance of its own). A difference within rounding noise
+    of the means (the rest's mean is derived by subtraction) is 0.
+    """
     if a.n[i] == 0 or b.n[j] == 0:
         return None, None
     diff = float(a.mean[i] - b.mean[j])
-    se_a, se_b = _standard_error(a, i), _standard_error(b, j)
-    if se_a is None or se_b is None:
-        return diff, None
-    se = math.hypot(se_a, se_b)
-    if se == 0:
+    if abs(diff) < 1e-9 * max(1.0, abs(float(a.mean[i])), abs(float(b.mean[j]))):
+        diff = 0.0
+    if yes_no:
+        n_a, n_b = a.w[i] ** 2 / a.w2[i], b.w[j] ** 2 / b.w2[j]
+        pooled = (a.w[i] * a.mean[i] + b.w[j] * b.mean[j]) / (a.w[i] + b.w[j])
+        se = math.sqrt(max(pooled * (1 - pooled), 0.0) * (1 / n_a + 1 / n_b))
+    else:
+        se_a, se_b = _standard_error(a, i), _standard_error(b, j)
+        if se_a is None or se_b is None:
+            return diff, None
+        se = math.hypot(se_a, se_b)
+    if se < 1e-12:
         return diff, (1.0 if diff == 0 else 0.0)
     return diff, float(math.erfc(abs(diff) / se / math.sqrt(2)))
 
 
 SEGMENT_COLUMNS = ["value", "n", "mean", "ci_low", "ci_high", "margin", "top_box", "difference", "p_value",
-                   "differs", "small_base"]
+                   "differs", "small_base", "rest_small"]
 
 
 def outcome_by_segment(frame: pd.DataFrame, col: str, segment: str, scale: tuple[int, int] | None,
@@ -229,7 +251,8 @@ def outcome_by_segment(frame: pd.DataFrame, col: str, segment: str, scale: tuple
     DataFrame
         value, n, mean, ci_low, ci_high, margin, top_box (share), difference (mean of the segment minus
         the mean of the rest), p_value, differs (significant at 5%, both bases at least `min_base`),
-        small_base (n < `min_base`). Sorted by n, largest first.
+        small_base (n < `min_base`), rest_small (the other respondents number under `min_base`). Sorted
+        by n, largest first.
     """
     column = frame[segment]
     if isinstance(column.dtype, pd.CategoricalDtype):
@@ -244,14 +267,15 @@ def outcome_by_segment(frame: pd.DataFrame, col: str, segment: str, scale: tuple
     rows = []
     for i in np.flatnonzero(inside.n > 0):
         res = _result(inside, i, scale)
-        diff, p = _difference(inside, i, rest, i)
+        diff, p = _difference(inside, i, rest, i, is_yes_no(scale))
         small = res.n < min_base
         rows.append({"value": values[i], "n": res.n, "mean": res.mean,
                      "ci_low": res.ci95[0] if res.ci95 else None, "ci_high": res.ci95[1] if res.ci95 else None,
                      "margin": res.margin, "top_box": res.top_box, "difference": diff, "p_value": p,
                      "differs": bool(p is not None and p < 0.05 and not small and rest.n[i] >= min_base),
-                     "small_base": small})
-    out = pd.DataFrame(rows, columns=SEGMENT_COLUMNS).astype({"n": "int64", "differs": bool, "small_base": bool})
+                     "small_base": small, "rest_small": bool(rest.n[i] < min_base)})
+    out = pd.DataFrame(rows, columns=SEGMENT_COLUMNS).astype({"n": "int64", "differs": bool, "small_base": bool,
+                                                              "rest_small": bool})
     return out.sort_values(["n", "value"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
@@ -280,7 +304,7 @@ def outcome_trend(frame: pd.DataFrame, col: str, scale: tuple[int, int] | None, 
         if m.n[i] == 0:
             continue
         res = _result(m, i, scale)
-        change, p = _difference(m, i, m, previous) if previous is not None else (None, None)
+        change, p = _difference(m, i, m, previous, is_yes_no(scale)) if previous is not None else (None, None)
         rows.append({"period": str(keys[i]), "n": res.n, "mean": res.mean,
                      "ci_low": res.ci95[0] if res.ci95 else None, "ci_high": res.ci95[1] if res.ci95 else None,
                      "top_box": res.top_box, "change": change, "p_value": p, "small_base": res.n < MIN_BASE,

@@ -625,7 +625,7 @@ def build_action_plan(frame: pd.DataFrame, roles, *, scope_col: str | None = Non
     f = _plan_fields(fields)
     nps = None
     if not roles.loyalty and roles.outcome:
-        statements.append(("nps", _outcome_statement(frame, roles, outcome_scale, scope)))
+        statements.append(("nps", _outcome_statement(frame, roles, outcome_scale, scope, warnings)))
     elif not roles.loyalty:
         statements.append(("nps", "No loyalty column is mapped, so there is no NPS: map the 0–10 "
                                   "likelihood-to-recommend question on the Data page (or name it with --loyalty)."))
@@ -661,14 +661,17 @@ def build_action_plan(frame: pd.DataFrame, roles, *, scope_col: str | None = Non
         weighted=bool(nps is not None and nps.weighted), outcome=roles.outcome)
 
 
-def _outcome_statement(frame: pd.DataFrame, roles, scale: tuple[int, int] | None, scope: str) -> str:
+def _outcome_statement(frame: pd.DataFrame, roles, scale: tuple[int, int] | None, scope: str,
+                       warnings: list[str]) -> str:
     """Where a survey without a 0–10 question stands: its outcome's mean and top box, as on the Overview."""
     from cx.outcome import box_label, is_yes_no, mean_text, outcome_summary, top_box_values
 
     res = outcome_summary(frame, roles.outcome, scale, roles.weight)
     if res.n == 0:
         return f"No respondent in {scope} has a valid answer to {roles.outcome}."
-    text = mean_text(res.mean, res.margin, scale)
+    if res.n < MIN_BASE:
+        warnings.append(f"Only {res.n} respondents in {scope}: read every number as indicative.")
+    text = mean_text(res.mean, res.ci95, scale)
     if is_yes_no(scale):
         text += " answer yes"
     elif scale:

@@ -402,10 +402,10 @@ def outcome_screen(frame: pd.DataFrame, roles, scale: tuple[int, int] | None, *,
                            missing="Widen the filter, or check the outcome column on the Data page.")
     top, yes_no = box_label(top_box_values(scale), scale), is_yes_no(scale)
     if yes_no:
-        takeaway = f"{col}: {mean_text(res.mean, res.margin, scale)} answer yes across {_plural(res.n, 'respondent')}"
+        takeaway = f"{col}: {mean_text(res.mean, res.ci95, scale)} answer yes across {_plural(res.n, 'respondent')}"
     else:
         on = f" on {scale[0]}–{scale[1]}" if scale else ""
-        takeaway = f"{col} averages {mean_text(res.mean, res.margin, scale)}{on} across {_plural(res.n, 'respondent')}"
+        takeaway = f"{col} averages {mean_text(res.mean, res.ci95, scale)}{on} across {_plural(res.n, 'respondent')}"
         if res.top_box is not None:
             takeaway += f" ({fmt.share(res.top_box)} {top.lower()})"
     trend, points = None, ["There is no 0–10 likelihood-to-recommend question, so no NPS: this is the outcome the "
@@ -420,7 +420,7 @@ def outcome_screen(frame: pd.DataFrame, roles, scale: tuple[int, int] | None, *,
                         f"{last['period']}"
         elif len(trend) >= 2:
             takeaway += f"; no change between consecutive {period}s is statistically significant"
-    figures = [Figure(mean_label(scale), mean_text(res.mean, res.margin, scale), "The average answer with its 95% "
+    figures = [Figure(mean_label(scale), mean_text(res.mean, res.ci95, scale), "The average answer with its 95% "
                       "margin of error.")]
     if res.top_box is not None and not yes_no:
         figures.append(Figure(top, fmt.share(res.top_box)))
@@ -430,7 +430,7 @@ def outcome_screen(frame: pd.DataFrame, roles, scale: tuple[int, int] | None, *,
     if trend is not None and len(trend) >= 2:
         chart = outcome_trend_chart(trend, col, scale, res.n, total)
     elif scale:
-        chart = outcome_distribution_chart(outcome_distribution(frame, col, scale), col, res.n, total)
+        chart = outcome_distribution_chart(outcome_distribution(frame, col, scale, roles.weight), col, res.n, total)
     else:
         chart = None
     return StoryScreen("nps", step, title, takeaway + ".", chart=chart, n=res.n,

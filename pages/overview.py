@@ -52,7 +52,7 @@ def outcome_overview() -> None:
         st.stop()
     top, bottom, yes_no = top_box_values(scale), bottom_box_values(scale), is_yes_no(scale)
     c1, c2, c3 = st.columns(3)
-    c1.metric(mean_label(scale) + (" (weighted)" if r.weight else ""), mean_text(res.mean, res.margin, scale),
+    c1.metric(mean_label(scale) + (" (weighted)" if r.weight else ""), mean_text(res.mean, res.ci95, scale),
               help="The average answer with its 95% margin of error. " + OUTCOME_METHOD)
     if res.top_box is not None and not yes_no:  # on yes / no the top box is the share answering yes
         lo, hi = res.top_box_ci95
@@ -64,7 +64,7 @@ def outcome_overview() -> None:
         base += f"; weighted by {r.weight}, effective sample size {fmt.count(res.effective_n)} (Kish)"
     st.caption(ui.escape_md(base) + ".")
     if scale:
-        ui.chart(outcome_distribution_chart, ui.cached(outcome_distribution, v, r.outcome, scale), r.outcome, res.n,
+        ui.chart(outcome_distribution_chart, ui.cached(outcome_distribution, v, r.outcome, scale, r.weight), r.outcome, res.n,
                  v.total, key="overview_outcome_distribution")
     if r.segments:
         st.subheader(f"{r.outcome} by segment", help=f"Each segment's mean is tested against all other respondents. "
@@ -76,14 +76,15 @@ def outcome_overview() -> None:
         st.table(pd.DataFrame({
             segment: [fmt.md_escape(x, codes=True) for x in table["value"]],
             "n": [fmt.count(n) for n in table["n"]],
-            mean_label(scale).lower(): [mean_text(m, g, scale) if not small else
-                                        f"{mean_text(m, None, scale)} (base too small)"
-                                        for m, g, small in zip(table["mean"], table["margin"], table["small_base"])],
+            mean_label(scale).lower(): [mean_text(m, (lo, hi), scale) if not small else
+                                        f"{mean_text(m, None, scale)} (base too small)" for m, lo, hi, small in
+                                        zip(table["mean"], table["ci_low"], table["ci_high"], table["small_base"])],
             **({} if yes_no else {box_label(top, scale) or "top box": [fmt.share(x) for x in table["top_box"]]}),
             "gap vs rest": [difference_text(d, scale) for d in table["difference"]],
             "p-value": [fmt.number(p, 3) for p in table["p_value"]],
-            "vs rest": ["base too small" if small else "significantly different" if d else "not significant"
-                        for d, small in zip(table["differs"], table["small_base"])],
+            "vs rest": ["base too small" if small else "rest too small to judge" if rest_small else
+                        "significantly different" if d else "not significant"
+                        for d, small, rest_small in zip(table["differs"], table["small_base"], table["rest_small"])],
         }), hide_index=True)
     st.subheader("Trend", help="A change between consecutive periods is marked only when significant (two-sided "
                  f"z-test at the 5% level) and both periods have at least {MIN_BASE} respondents.")

@@ -146,14 +146,62 @@ def test_a_yes_no_outcome_reads_as_the_share_answering_yes():
     from cx.story import nps_screen
 
     assert (mean_label((0, 1)), mean_label((1, 5))) == ("Answering yes", "Mean")
-    assert mean_text(0.4512, 0.0123, (0, 1)) == "45% ± 1.2 pts" and mean_text(3.8123, 0.0312, (1, 5)) == "3.81 ± 0.03"
+    assert mean_text(0.4512, (0.4301, 0.4724), (0, 1)) == "45% (43–47%)"
+    assert mean_text(3.8123, (3.7811, 3.8435), (1, 5)) == "3.81 ± 0.03" and mean_text(4.0, None, (1, 5)) == "4.00"
     assert difference_text(-0.1234, (0, 1)) == "-12.3 pts" and difference_text(0.061, (1, 5)) == "+0.06"
     assert difference_text(-0.0004, (1, 5)) == "+0.00" and difference_text(None, (1, 5)) == "–"
     # 40 answers, 30 yes, then 40 answers, 10 yes: 75% then 25%, a 50-point fall.
     frame = pd.DataFrame({"Would recommend": [1.0] * 30 + [0.0] * 10 + [1.0] * 10 + [0.0] * 30,
                           "Response date": pd.to_datetime(["2026-01-10"] * 40 + ["2026-04-10"] * 40)})
     screen = nps_screen(frame, Roles(outcome="Would recommend", date="Response date"), outcome_scale=(0, 1))
-    margin = Z * math.sqrt(0.25 * 80 / 79 / 80)  # s² = 80 × 0.25 / 79
-    assert screen.takeaway == (f"Would recommend: 50% ± {100 * margin:.1f} pts answer yes across 80 respondents; "
+    low, high = stats.binomtest(40, 80).proportion_ci(method="wilson")
+    assert (f"{100 * low:.0f}", f"{100 * high:.0f}") == ("39", "61")
+    assert screen.takeaway == ("Would recommend: 50% (39–61%) answer yes across 80 respondents; "
                                "the last significant change was a 50.0-point fall in 2026-Q2.")
     assert [f.label for f in screen.figures] == ["Answering yes"]
+
+
+def test_yes_no_uses_wilson_and_the_pooled_two_proportion_test():
+    """40 all yes against 40 with 30 yes: pooled p = 70 / 80, z = 0.25 / √(p(1 − p)(2 / 40)); the all-yes
+    segment's interval is Wilson's (91–100%), not a zero-width normal one."""
+    frame = pd.DataFrame({"yes": [1.0] * 40 + [1.0] * 30 + [0.0] * 10, "seg": ["A"] * 40 + ["B"] * 40})
+    t = outcome_by_segment(frame, "yes", "seg", (0, 1)).set_index("value")
+    pooled = 70 / 80
+    z = 0.25 / math.sqrt(pooled * (1 - pooled) * (2 / 40))
+    assert t.loc["A", "p_value"] == pytest.approx(2 * stats.norm.sf(z))
+    assert (t.loc["A", "ci_low"], t.loc["A", "ci_high"]) == pytest.approx(
+        stats.binomtest(40, 40).proportion_ci(method="wilson"))
+    assert bool(t.loc["A", "differs"])
+
+
+def test_weighted_segments_with_equal_answers_do_not_differ():
+    """Everyone answers 3: the rest's mean is derived by subtraction, and its rounding noise is no difference."""
+    frame = pd.DataFrame({"x": [3.0] * 120, "seg": ["A"] * 40 + ["B"] * 35 + ["C"] * 45,
+                          "w": [0.1] * 40 + [0.2] * 35 + [0.7] * 45})
+    t = outcome_by_segment(frame, "x", "seg", (1, 5), weight="w")
+    assert (t["difference"] == 0).all() and (t["p_value"] == 1).all() and not t["differs"].any()
+
+
+def test_weighted_distribution_matches_the_weighted_top_box():
+    frame = pd.DataFrame({"x": [5.0, 4, 3, 2, 1, 5], "w": [3.0, 1, 1, 1, 1, np.nan]})
+    d = outcome_distribution(frame, "x", (1, 5), weight="w")
+    top = outcome_summary(frame, "x", (1, 5), weight="w").top_box
+    assert d["count"].tolist() == [1, 1, 1, 1, 1] and d.loc[d["box"] == "top", "share"].sum() == pytest.approx(top)
+    assert top == pytest.approx(4 / 7)
+
+
+def test_a_small_rest_is_flagged():
+    frame = pd.DataFrame({"x": [5.0] * 100 + [1.0] * 10, "seg": ["A"] * 100 + ["B"] * 10})
+    t = outcome_by_segment(frame, "x", "seg", (1, 5)).set_index("value")
+    assert bool(t.loc["A", "rest_small"]) and not t.loc["A", "differs"] and not t.loc["B", "rest_small"]
+
+
+def test_a_numeric_zero_one_outcome_is_yes_no():
+    from cx.clean import prepare_survey
+    from cx.load import read_survey
+    from cx.roles import Roles
+
+    rows = "\n".join(f"{i},{i % 2},{1 + i % 5},{1 + (i * 3) % 5}" for i in range(60))
+    raw = read_survey(("id,Recommended IND,Ease,Speed\n" + rows).encode(), "r.csv")
+    survey = prepare_survey(raw, Roles(outcome="Recommended IND", drivers=("Ease", "Speed")))
+    assert survey.scales["Recommended IND"] == (0, 1)

@@ -117,7 +117,7 @@ def test_a_yes_no_outcome_chosen_on_the_data_page():
     assert not at.exception, at.exception
     yes = (ltr >= 9).mean()
     metric = {m.label: m.value for m in at.metric}["Answering yes"]
-    assert metric.startswith(f"{100 * yes:.0f}% ± ") and metric.endswith(" pts")
+    assert metric.startswith(f"{100 * yes:.0f}% (") and metric.endswith("%)")
     segment = at.selectbox(key="overview_segment").value
     table = at.table[0].value
     assert list(table.columns) == [segment, "n", "answering yes", "gap vs rest", "p-value", "vs rest"]

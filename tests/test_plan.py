@@ -345,6 +345,7 @@ def test_a_plan_without_a_loyalty_question_stands_on_its_outcome():
     assert p.statement("nps") == (f"Billing accuracy: {41 / 12:.2f} ± {margin:.2f} on 1–5; 58% top-2-box (4–5) "
                                   "(12 respondents). There is no 0–10 question, so no NPS.")
     assert (p.headline_label, p.drivers_heading) == ("Billing accuracy", "What drives Billing accuracy")
+    assert p.warnings == ("Only 12 respondents in Overall: read every number as indicative.",)
     assert p.nps is None and plan_of().headline_label == "NPS" and plan_of().drivers_heading == "What drives loyalty"
     from cx.report import plan_markdown
 
