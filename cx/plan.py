@@ -407,6 +407,33 @@ def _trend(frame: pd.DataFrame, roles, period: str, periods: int, statements: li
     return points[-periods:], len(points)
 
 
+def _outcome_trend_statement(frame: pd.DataFrame, roles, scale: tuple[int, int] | None, period: str, periods: int,
+                             statements: list) -> None:
+    """The outcome's trend in words (the trend box of a plan without NPS), as the Overview computes it."""
+    from cx.outcome import difference_text, is_yes_no, outcome_trend
+
+    if not roles.date:
+        statements.append(("trend", "No response-date column is mapped, so there is no trend: map it on the Data "
+                                    "page (or name it with --date)."))
+        return
+    table = outcome_trend(frame, roles.outcome, scale, date=roles.date, period=period, weight=roles.weight)
+    if table.empty:
+        statements.append(("trend", f"No respondent in scope has both an answer to {roles.outcome} and a response "
+                                    "date, so there is no trend."))
+        return
+    shown = table.tail(periods)
+    value = (lambda m: f"{100 * m:.0f}%") if is_yes_no(scale) else (lambda m: f"{m:.2f}")
+    text = f"{roles.outcome} by {period}: " + ", ".join(
+        f"{p} {value(m)}" for p, m in zip(shown["period"], shown["mean"])) + "."
+    moved = shown[shown["reportable_change"]]
+    if len(moved):
+        text += " Significant changes: " + ", ".join(
+            f"{p} {difference_text(c, scale)}" for p, c in zip(moved["period"], moved["change"])) + "."
+    elif len(table) > 1:
+        text += f" No change between consecutive {period}s is statistically significant."
+    statements.append(("trend", text))
+
+
 def _drivers(frame: pd.DataFrame, roles, scope: str, statements: list):
     from cx.analysis import driver_outcome
     from cx.drivers import importance_performance, key_drivers
@@ -637,6 +664,8 @@ def build_action_plan(frame: pd.DataFrame, roles, *, scope_col: str | None = Non
         elif nps.n < MIN_BASE:
             warnings.append(f"Only {nps.n} respondents in {scope}: read every number as indicative.")
     trend, n_periods = _trend(frame, roles, period, trend_periods, statements) if nps is not None else ((), 0)
+    if not roles.loyalty and roles.outcome:
+        _outcome_trend_statement(frame, roles, outcome_scale, period, trend_periods, statements)
     analysis, drivers = _drivers(frame, roles, scope, statements)
     themes, n_comments, mentions = _themes(frame, roles, codebook, scope, statements)
     roots = _root_causes(root_causes, scope, themes, statements)

@@ -346,6 +346,9 @@ def test_a_plan_without_a_loyalty_question_stands_on_its_outcome():
                                   "(12 respondents). There is no 0–10 question, so no NPS.")
     assert (p.headline_label, p.drivers_heading) == ("Billing accuracy", "What drives Billing accuracy")
     assert p.warnings == ("Only 12 respondents in Overall: read every number as indicative.",)
+    # Q1: 5 4 3 2 1 4 (19 / 6), Q2: 5 4 2 1 5 5 (22 / 6); bases of 6 are too small for a reportable change.
+    assert p.statement("trend") == ("Billing accuracy by quarter: 2026-Q1 3.17, 2026-Q2 3.67. No change between "
+                                    "consecutive quarters is statistically significant.")
     assert p.nps is None and plan_of().headline_label == "NPS" and plan_of().drivers_heading == "What drives loyalty"
     from cx.report import plan_markdown
 
