@@ -693,17 +693,22 @@ def _frame_page_run() -> None:
     st.rerun()
 
 
-def page_header(title: str, question: str) -> View:
-    """Title, the one question the page answers, the sample banner and "n of N respondents"."""
+def page_header(title: str, question) -> View:
+    """Title, the one question the page answers, the sample banner and "n of N respondents".
+
+    ``question`` is the text, or a function of the roles returning it (a page that reads differently
+    without a loyalty question); it is markdown, so names from the data must be escaped.
+    """
     if not getattr(_run, "framed", False):
         _frame_page_run()
     _run.framed = False
     st.title(title)
-    st.caption(question)
+    asked = st.empty()
     ds = dataset()
     if ds.is_sample:
         st.caption("ℹ️ You are looking at a sample B2B survey. Load your own export on the Data page.")
     v = view()
+    asked.caption(question(v.roles) if callable(question) else question)
     filt = "" if not v.spec.is_active else f" · filter: {v.spec.describe()}"
     st.markdown(f"**{fmt.count(v.n)} of {fmt.count(v.total)} respondents**{_escape_md(filt)}")
     return v

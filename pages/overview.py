@@ -34,7 +34,9 @@ from cx.outcome import (
     top_box_values,
 )
 
-v = ui.page_header("Overview", "What is our NPS, how sure are we, and where and when is it different?")
+v = ui.page_header("Overview", lambda roles: (
+    f"Where does {ui.escape_md(roles.outcome)} stand, how sure are we, and where and when is it different?"
+    if roles.outcome and not roles.loyalty else "What is our NPS, how sure are we, and where and when is it different?"))
 r = v.roles
 
 

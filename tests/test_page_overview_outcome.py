@@ -35,6 +35,8 @@ def test_overview_reads_the_outcome_when_there_is_no_nps(csat_survey):
     data, frame = csat_survey
     at = open_overview(data)
     assert any("there is no NPS" in plain(i.value) for i in at.info)
+    assert plain(at.caption[0].value) == ("Where does Overall satisfaction stand, how sure are we, and where and when "
+                                          "is it different?")
     expected = outcome_summary(frame, "Overall satisfaction", (1, 5))
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Mean"] == f"{expected.mean:.2f} ± {expected.margin:.2f}"
