@@ -221,14 +221,9 @@ def nps_by_segment(frame: pd.DataFrame, loyalty: str, segment: str, weight: str 
         largest first.
     """
     codes = _codes(frame[loyalty])
-    column = frame[segment]
-    if isinstance(column.dtype, pd.CategoricalDtype):  # cleaned segments: codes at hand, no hashing
-        seg_codes, values = column.cat.codes.to_numpy(), list(column.cat.categories)
-        seen = np.bincount(seg_codes.astype(np.int64) + 1, minlength=len(values) + 1)[1:] > 0
-        groups = [g for g in range(len(values)) if seen[g]]  # values present in this view only
-    else:
-        seg_codes, values = pd.factorize(column, use_na_sentinel=True)
-        groups = list(range(len(values)))
+    seg_codes, values = segment_codes(frame[segment])
+    seen = np.bincount(seg_codes + 1, minlength=len(values) + 1)[1:] > 0
+    groups = [g for g in range(len(values)) if seen[g]]  # values present in this view only
     w = None if weight is None else frame[weight].to_numpy(dtype="float64", na_value=np.nan)
     k = len(values)
     if w is None:
@@ -309,14 +304,7 @@ def nps_trend(frame: pd.DataFrame, loyalty: str, date: str | None = None, period
         reportable_change (significant, and neither period has a small base: what reports call a
         change, since a handful of answers swings by chance).
     """
-    if wave is not None:
-        labels = frame[wave].astype("str")
-        labels = labels.where(frame[wave].notna())
-        period_codes, keys = pd.factorize(labels, use_na_sentinel=True)
-    elif date is not None:
-        period_codes, keys = _period_codes(frame[date], period)
-    else:
-        raise ValueError("nps_trend needs a date column or a wave column")
+    period_codes, keys = period_groups(frame, date, period, wave)
     codes = _codes(frame[loyalty])
     order = sorted(range(len(keys)), key=lambda i: _natural_key(keys[i]))
     w = None if weight is None else frame[weight].to_numpy(dtype="float64", na_value=np.nan)
@@ -336,6 +324,33 @@ def nps_trend(frame: pd.DataFrame, loyalty: str, date: str | None = None, period
         previous = res
     return pd.DataFrame(rows, columns=TREND_COLUMNS).astype({"significant_change": bool, "small_base": bool,
                                                              "reportable_change": bool})
+
+
+def segment_codes(column: pd.Series) -> tuple[np.ndarray, list]:
+    """Each respondent's segment value as a code (-1 when missing), and the values the codes index.
+
+    A cleaned segment is categorical: its codes are used as they are, with no hashing.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy().astype(np.int64), list(column.cat.categories)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    return codes.astype(np.int64), list(uniques)
+
+
+def period_groups(frame: pd.DataFrame, date: str | None, period: str = "quarter",
+                  wave: str | None = None) -> tuple[np.ndarray, list[str]]:
+    """Each respondent's period as a code (-1 when unknown), and the period labels.
+
+    The period is the survey wave when ``wave`` names its column, else the calendar month or quarter
+    of the ``date`` column.
+    """
+    if wave is not None:
+        labels = frame[wave].astype("str").where(frame[wave].notna())
+        codes, keys = pd.factorize(labels, use_na_sentinel=True)
+        return codes, [str(k) for k in keys]
+    if date is not None:
+        return _period_codes(frame[date], period)
+    raise ValueError("a trend needs a date column or a wave column")
 
 
 def _period_codes(dates: pd.Series, period: str) -> tuple[np.ndarray, list[str]]:

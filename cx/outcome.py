@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cx.nps import MIN_BASE, Z95, _natural_key, _period_codes
+from cx import fmt
+from cx.nps import MIN_BASE, Z95, _natural_key, period_groups, segment_codes
 
 METHOD_NOTE = (
     "Mean with its 95% interval: mean ± 1.96 × s / √n (s the standard deviation; with weights, n is Kish's "
@@ -74,10 +75,10 @@ def mean_text(mean: float | None, ci95: tuple[float, float] | None, scale: tuple
 
 def difference_text(diff: float | None, scale: tuple[int, int] | None) -> str:
     """A difference of means: '+0.06'; on a yes / no outcome in percentage points: '+1.2 pts'."""
-    if diff is None or (isinstance(diff, float) and math.isnan(diff)):
-        return "–"
-    value = round(100 * diff, 1) + 0.0 if is_yes_no(scale) else round(diff, 2) + 0.0
-    return f"{value:+.1f} pts" if is_yes_no(scale) else f"{value:+.2f}"
+    if not is_yes_no(scale):
+        return fmt.signed(diff, 2)
+    text = fmt.signed(None if diff is None else 100 * diff, 1)
+    return text if text == "–" else f"{text} pts"
 
 
 @dataclass(frozen=True)
@@ -145,10 +146,11 @@ def _result(m: _Moments, i: int, scale: tuple[int, int] | None) -> OutcomeResult
         return OutcomeResult(0, None, None, None, None, None, 0.0, scale)
     n_eff = float(m.w[i] ** 2 / m.w2[i])
     mean = float(m.mean[i])
-    se = _standard_error(m, i)
-    ci = (mean - Z95 * se, mean + Z95 * se) if se is not None else None
     if is_yes_no(scale):  # a share: Wilson's interval stays within 0–1 and is not 0 wide when all say yes
         ci = wilson(mean, n_eff)
+    else:
+        se = _standard_error(m, i)
+        ci = (mean - Z95 * se, mean + Z95 * se) if se is not None else None
     top = float(m.top[i] / m.w[i]) if scale is not None else None
     bottom = float(m.bottom[i] / m.w[i]) if scale is not None else None
     return OutcomeResult(n, mean, ci, top, wilson(top, n_eff) if top is not None else None, bottom, n_eff, scale)
@@ -254,12 +256,8 @@ def outcome_by_segment(frame: pd.DataFrame, col: str, segment: str, scale: tuple
         small_base (n < `min_base`), rest_small (the other respondents number under `min_base`). Sorted
         by n, largest first.
     """
-    column = frame[segment]
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        codes, values = column.cat.codes.to_numpy().astype(np.int64), [str(v) for v in column.cat.categories]
-    else:
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        values = [str(v) for v in uniques]
+    codes, values = segment_codes(frame[segment])
+    values = [str(v) for v in values]
     x, w, k = _values(frame, col), _weights(frame, weight), len(values)
     inside = _moments(x, w, codes, k, scale)
     everyone = _moments(x, w, np.zeros(len(x), dtype=np.int64), 1, scale)
@@ -290,14 +288,7 @@ def outcome_trend(frame: pd.DataFrame, col: str, scale: tuple[int, int] | None, 
     ``reportable_change`` is true when the change is significant at 5% and both periods have at least
     `MIN_BASE` answers (as for the NPS trend).
     """
-    if wave is not None:
-        labels = frame[wave].astype("str").where(frame[wave].notna())
-        codes, keys = pd.factorize(labels, use_na_sentinel=True)
-        keys = [str(k) for k in keys]
-    elif date is not None:
-        codes, keys = _period_codes(frame[date], period)
-    else:
-        raise ValueError("outcome_trend needs a date column or a wave column")
+    codes, keys = period_groups(frame, date, period, wave)
     m = _moments(_values(frame, col), _weights(frame, weight), np.asarray(codes, dtype=np.int64), len(keys), scale)
     rows, previous = [], None
     for i in sorted(range(len(keys)), key=lambda j: _natural_key(keys[j])):

@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 
 from cx.charts import BLUE, GREY, INK, LIGHT_GREY, VERMILLION, finish, group_scale
+from cx.outcome import difference_text, is_yes_no
 
 
 def distribution_chart(dist: pd.DataFrame, n: int, total: int | None = None) -> alt.TopLevelMixin:
@@ -23,14 +24,7 @@ def distribution_chart(dist: pd.DataFrame, n: int, total: int | None = None) -> 
 def segment_chart(table: pd.DataFrame, segment: str, overall: float | None, n: int,
                   total: int | None = None) -> alt.TopLevelMixin:
     """NPS per segment value with its 95% interval; small bases greyed, significant gaps in colour."""
-    data = table.copy()
-    data["status"] = [
-        "Base too small" if small else ("Differs from the rest" if differs else "Not significantly different")
-        for small, differs in zip(data["small_base"], data["differs"])
-    ]
-    data["label"] = [f"{v} (n={n_:,})" for v, n_ in zip(data["value"], data["n"])]
-    colors = alt.Scale(domain=["Differs from the rest", "Not significantly different", "Base too small"],
-                       range=[BLUE, GREY, LIGHT_GREY])
+    data, colors = _segment_status(table)
     # sorted by a field, not by a list of labels, so the spec stays the same when only the scores change
     y = alt.Y("label:N", sort=alt.EncodingSortField("score", order="descending"), title=None)
     tooltip = [alt.Tooltip("value:N", title=segment), alt.Tooltip("n:Q", format=","),
@@ -48,6 +42,17 @@ def segment_chart(table: pd.DataFrame, segment: str, overall: float | None, n: i
             x="overall:Q", tooltip=[alt.Tooltip("overall:Q", title="Overall NPS", format="+.1f")]))
     height = max(120, 34 * len(data))
     return finish(alt.layer(*layers), f"NPS by {segment}", n, total, height=height)
+
+
+def _segment_status(table: pd.DataFrame) -> tuple[pd.DataFrame, alt.Scale]:
+    """The segment table with each value's status and label, and the statuses' colours (NPS and outcome alike)."""
+    data = table.copy()
+    data["status"] = ["Base too small" if small else ("Differs from the rest" if differs else "Not significantly different")
+                      for small, differs in zip(data["small_base"], data["differs"])]
+    data["label"] = [f"{v} (n={n_:,})" for v, n_ in zip(data["value"], data["n"])]
+    colors = alt.Scale(domain=["Differs from the rest", "Not significantly different", "Base too small"],
+                       range=[BLUE, GREY, LIGHT_GREY])
+    return data, colors
 
 
 def trend_chart(trend: pd.DataFrame, n: int, total: int | None = None, segment: str | None = None) -> alt.TopLevelMixin:
@@ -105,12 +110,7 @@ def outcome_segment_chart(table: pd.DataFrame, outcome: str, segment: str, overa
 
     On a yes / no outcome the mean is the share answering yes, drawn as a percentage.
     """
-    data = table.copy()
-    data["status"] = ["Base too small" if small else ("Differs from the rest" if differs else "Not significantly different")
-                      for small, differs in zip(data["small_base"], data["differs"])]
-    data["label"] = [f"{v} (n={n_:,})" for v, n_ in zip(data["value"], data["n"])]
-    colors = alt.Scale(domain=["Differs from the rest", "Not significantly different", "Base too small"],
-                       range=[BLUE, GREY, LIGHT_GREY])
+    data, colors = _segment_status(table)
     y = alt.Y("label:N", sort=alt.EncodingSortField("mean", order="descending"), title=None)
     x_scale = alt.Scale(zero=False)  # the means differ by tenths: the whole scale would hide the intervals
     number = ".1%" if yes_no else ".2f"
@@ -137,8 +137,6 @@ def outcome_trend_chart(trend: pd.DataFrame, outcome: str, scale: tuple[int, int
                         total: int | None = None) -> alt.TopLevelMixin:
     """Mean outcome per period with its 95% band; changes marked only when reportable (bases of 30 or more)."""
     data = trend.copy()
-    from cx.outcome import difference_text, is_yes_no
-
     yes_no = is_yes_no(scale)
     data["change_text"] = [
         "first period" if pd.isna(c) else difference_text(c, scale) + (
