@@ -205,9 +205,7 @@ def _whole_number_rating_values(s: pd.Series, force_scale) -> tuple[pd.Series, C
     lo_v, hi_v = int(lo), int(hi)
     if hi_v - lo_v > 10_000:
         return None
-    # counts by value (offset only when values go below zero: bincount needs non-negative ints)
-    offset = min(lo_v, 0)
-    counts = np.bincount(ints - offset if offset else ints)[lo_v - offset:]
+    counts = _counts_by_value(ints, lo_v, hi_v)
     present = np.nonzero(counts)[0]
     uniques = pd.Series((present + lo_v).astype("float64"))
     vm = map_values(uniques, counts[present])
@@ -226,7 +224,7 @@ def _whole_number_rating_values(s: pd.Series, force_scale) -> tuple[pd.Series, C
                 examples.append(str(int(value)))
     values = arr if arr.dtype == np.float64 else _float64(arr)
     if not keep[present].all():
-        kept = keep[ints - lo_v]
+        kept = keep[ints.astype(np.intp) - lo_v]
         if finite is not None:
             kept, kept_present = np.zeros(len(arr), dtype=bool), kept
             kept[finite] = kept_present
@@ -234,6 +232,14 @@ def _whole_number_rating_values(s: pd.Series, force_scale) -> tuple[pd.Series, C
     check = ColumnCheck(column=str(s.name), role="", valid=int(counts[keep].sum()), scale=scale,
                         invalid_examples=tuple(examples), **tally)
     return pd.Series(values, index=s.index, name=s.name, copy=False), check
+
+
+def _counts_by_value(ints: np.ndarray, lo: int, hi: int, step: int = 1 << 16) -> np.ndarray:
+    """How often each whole number from lo to hi occurs, counted in slices (each slice's offset copy stays small)."""
+    counts = np.zeros(hi - lo + 1, dtype=np.int64)
+    for i in range(0, len(ints), step):
+        counts += np.bincount(ints[i:i + step].astype(np.intp) - lo, minlength=len(counts))
+    return counts
 
 
 def _float64(values: np.ndarray) -> np.ndarray:

@@ -478,7 +478,19 @@ def _parse_text(data: bytes, name: str, report: Progress) -> _ParsedText:
 
     internal = [f"c{i}" for i in range(width)]
 
-    def parse(text: bytes, multiline: bool):
+    def convert_options(column_types: dict) -> pacsv.ConvertOptions:
+        return pacsv.ConvertOptions(
+            null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True,
+            # Columns with few distinct texts (segments, labelled answers) arrive as categoricals.
+            auto_dict_encode=True, auto_dict_max_cardinality=DICT_MAX_VALUES,
+            decimal_point="," if decimal_comma else ".",
+            timestamp_parsers=["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", pacsv.ISO8601],
+            column_types=column_types,
+        )
+
+    small = _small_integer_columns(utf8, header.header_rows, internal, delimiter, convert_options({}))
+
+    def read(text: bytes, multiline: bool, column_types: dict):
         skipped.clear()
         return pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(text)),  # zero-copy; a Python file object would be read under the GIL
@@ -486,14 +498,19 @@ def _parse_text(data: bytes, name: str, report: Progress) -> _ParsedText:
                                            block_size=16 << 20),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=multiline,
                                              invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True,
-                # Columns with few distinct texts (segments, labelled answers) arrive as categoricals.
-                auto_dict_encode=True, auto_dict_max_cardinality=DICT_MAX_VALUES,
-                decimal_point="," if decimal_comma else ".",
-                timestamp_parsers=["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", pacsv.ISO8601],
-            ),
+            convert_options=convert_options(column_types),
         )
+
+    def parse(text: bytes, multiline: bool):
+        nonlocal small
+        if small:
+            try:
+                return read(text, multiline, small)
+            except pa.ArrowInvalid as exc:
+                if "conversion error to int8" not in str(exc):
+                    raise
+                small = {}  # an answer past the sampled rows is not a small whole number: read as inferred
+        return read(text, multiline, {})
 
     try:
         # Values with line breaks need a serial parse (twice as slow): first try the parallel parse,
@@ -539,6 +556,51 @@ def _parse_text(data: bytes, name: str, report: Progress) -> _ParsedText:
         _check_unclosed_quote(table, display, delimiter, width, name)
     return _ParsedText(table=table, name=name, display=display, header=header, encoding=encoding,
                        delimiter=delimiter, decimal="," if decimal_comma else ".", notes=notes)
+
+
+def _small_integer_columns(data, header_rows: int, names: list[str], delimiter: str, options) -> dict:
+    """Columns whose sampled answers are all whole numbers from -128 to 127 (ratings, codes), typed int8.
+
+    Read as int8 such a column takes an eighth of the memory of an int64 one, in the parse and in the
+    frame; the cleaning converts it to floats once. The sample is the first rows, the middle and the end
+    of the file; a column holds the type only if every part agrees. The caller reads the file again
+    without these types when a later answer does not fit.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    if len(data) <= SNIFF_BYTES:
+        parts = [(bytes(data), header_rows)]
+    else:
+        window = SNIFF_BYTES // 4
+        parts = [(bytes(data[:SNIFF_BYTES]), header_rows)]
+        for start in (len(data) // 2, len(data) - window):
+            chunk = bytes(data[start:start + window])
+            parts.append((chunk[chunk.find(b"\n") + 1:], 0))  # from the first line break: a whole row, unless quoted
+    small = None
+    for text, skip in parts:
+        if len(parts) > 1 and text.rfind(b"\n") > 0:
+            text = text[:text.rfind(b"\n") + 1]  # to the last line break: no cut last row
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(text),
+                read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names, use_threads=False),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                                 invalid_row_handler=lambda row: "skip"),
+                convert_options=options)
+        except pa.ArrowInvalid:
+            return {}  # a part cut inside a quoted value: no types rather than wrong ones
+        fits = set()
+        for name, column in zip(names, table.columns):
+            if pa.types.is_integer(column.type) and column.null_count < len(column):
+                lo, hi = pc.min_max(column).values()
+                if lo.as_py() >= -128 and hi.as_py() <= 127:
+                    fits.add(name)
+        small = fits if small is None else small & fits
+        if not small:
+            return {}
+    return {name: pa.int8() for name in names if name in small}
 
 
 @dataclass

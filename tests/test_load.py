@@ -240,6 +240,33 @@ def test_csv_reads_few_distinct_texts_as_categoricals(tmp_path):
     assert not isinstance(frame["Comment"].dtype, pd.CategoricalDtype)  # 3,000 distinct texts: kept as text
 
 
+@pytest.mark.parametrize("late,reason", [(None, None), ("N/A", "na_answer"), ("200", "out_of_range")])
+def test_small_whole_numbers_read_as_int8_unless_a_later_answer_does_not_fit(late, reason):
+    """Columns sampled (start, middle and end of the file) as whole numbers from -128 to 127 are read as int8,
+    an eighth of the memory; an answer between the samples that does not fit makes the file read again with its
+    types inferred: the same answers and the same counts either way."""
+    rows, odd = 40_000, 12_000  # the odd answer lies past the first 256 kB, before the middle sample
+    q1 = [str(1 + i % 5) for i in range(rows)]
+    if late:
+        q1[odd] = late
+    text = "id,Likelihood to recommend,Q1 ease,Comment\n" + "".join(
+        f"{i},{(i * 7) % 11},{q},comment {i % 97}\n" for i, q in enumerate(q1))
+    raw = read_survey(text.encode(), "s.csv")
+    assert str(raw.frame["Likelihood to recommend"].dtype) == "int8" and str(raw.frame["id"].dtype) == "int64"
+    assert (str(raw.frame["Q1 ease"].dtype) == "int8") == (late is None)
+    survey = prepare_survey(raw, inspect_survey(raw).roles.replace(loyalty="Likelihood to recommend",
+                                                                   drivers=("Q1 ease",)))
+    expected = np.array([1.0 + i % 5 for i in range(rows)])
+    if late:
+        expected[odd] = np.nan
+    np.testing.assert_array_equal(survey.frame["Q1 ease"].to_numpy(), expected)
+    check = next(c for c in survey.report.checks if c.column == "Q1 ease")
+    assert (check.valid, check.scale) == (rows - bool(late), (1, 5))
+    assert (getattr(check, reason) if reason else 0) == bool(late)
+    ltr = survey.frame["Likelihood to recommend"].to_numpy()
+    np.testing.assert_array_equal(ltr, [float((i * 7) % 11) for i in range(rows)])
+
+
 TEXT_PAYLOADS = {
     "plain": b"id,Likelihood to recommend,Comment\n1,9,fine\n2,3,\"late, again\"\n3,10,ok\n",
     "nul_bytes": b"id,Likelihood to recommend\n1,9\x00\n2,\x003\n3,10\n",
