@@ -626,19 +626,34 @@ def chart(fn, *args, key: str, on_select: str | None = None, downloads: bool = T
 
     def build():
         built = fn(*args, **kwargs)
-        return stable_spec(built.to_dict(validate=False)), chart_file_name(built, key)
+        spec = stable_spec(built.to_dict(validate=False))
+        return spec, _with_arrow_datasets(spec), chart_file_name(built, key)
 
-    spec, name = _session_memo("charts", (key, fingerprint), build, keep=64)
-    return _draw_spec(spec, name, key, on_select, downloads)
+    spec, drawn, name = _session_memo("charts", (key, fingerprint), build, keep=64)
+    return _draw_spec(spec, name, key, on_select, downloads, drawn)
 
 
-def _draw_spec(spec: dict, name: str, key: str, on_select: str | None, downloads: bool):
+def _with_arrow_datasets(spec: dict) -> dict:
+    """The spec with its inline datasets as the Arrow bytes Streamlit sends.
+
+    Converted once per chart data, not on every rerun; a rerun's copy of the spec no longer copies every row.
+    """
+    from streamlit import dataframe_util
+
+    if not spec.get("datasets"):
+        return spec
+    return {**spec, "datasets": {name: dataframe_util.convert_anything_to_arrow_bytes(rows)
+                                 for name, rows in spec["datasets"].items()}}
+
+
+def _draw_spec(spec: dict, name: str, key: str, on_select: str | None, downloads: bool, drawn: dict | None = None):
+    """Draw a spec (``drawn``: the same with its datasets already as Arrow bytes); exports render ``spec``."""
     import copy
 
     from cx.charts.export import chart_png, chart_svg
 
     kwargs = {"on_select": on_select} if on_select else {}
-    state = st.vega_lite_chart(spec=copy.deepcopy(spec), width="stretch", theme=None, key=key, **kwargs)
+    state = st.vega_lite_chart(spec=copy.deepcopy(drawn or spec), width="stretch", theme=None, key=key, **kwargs)
     if downloads:
         with st.popover("Download chart", icon="⬇️"):  # pictures are rendered only when clicked
             st.download_button("PNG", data=lambda: chart_png(spec), file_name=f"{name}.png", mime="image/png",

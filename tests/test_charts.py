@@ -55,3 +55,20 @@ def test_layers_sharing_data_share_one_dataset_and_the_input_is_left_alone():
     names = [layer["data"]["name"] for layer in spec["layer"]]
     assert names[0] == names[1] == "ds0"  # the band and the line draw the same rows
     assert stable_spec({"mark": "bar"}) == {"mark": "bar"}  # no inline data: nothing to do
+
+
+def test_datasets_converted_once_are_sent_as_streamlit_sends_them():
+    """The app converts a chart's rows to Arrow once per data; the chart element Streamlit sends is the same."""
+    import copy
+
+    from streamlit.elements.vega_charts import _marshall_chart_data
+    from streamlit.proto.VegaLiteChart_pb2 import VegaLiteChart
+
+    from cx.ui import _with_arrow_datasets
+
+    for spec in _specs(SURVEY) + [{"mark": "bar"}]:
+        sent, converted = VegaLiteChart(), VegaLiteChart()
+        _marshall_chart_data(sent, copy.deepcopy(spec))
+        _marshall_chart_data(converted, copy.deepcopy(_with_arrow_datasets(spec)))
+        assert sent.SerializeToString() == converted.SerializeToString()
+        assert len(sent.datasets) == len(spec.get("datasets", {}))
