@@ -663,6 +663,20 @@ def _draw_spec(spec: dict, name: str, key: str, on_select: str | None, downloads
     return state
 
 
+def static_table(frame: pd.DataFrame) -> None:
+    """A small table of formatted text (segments, periods), drawn with the page as one Markdown table.
+
+    `st.table` renders every cell as a Markdown element of its own: a segment table is 60 of them, and
+    about a tenth of a filter change's time in the browser. Cells holding text from the data come escaped
+    (`fmt.md_escape`); the headers are escaped here.
+    """
+    def row(cells) -> str:
+        return "| " + " | ".join(" ".join(str(c).split()) for c in cells) + " |"
+
+    st.markdown("\n".join([row(fmt.md_escape(c, codes=True) for c in frame.columns), row("---" for _ in frame.columns),
+                           *(row(cells) for cells in frame.itertuples(index=False))]))
+
+
 def show_chart(chart, key: str, on_select: str | None = None, downloads: bool = True, file_name: str | None = None):
     """Draw an Altair chart (the app's own theme) with PNG and SVG downloads rendered offline.
 

@@ -75,7 +75,7 @@ def outcome_overview() -> None:
         table = ui.cached(outcome_by_segment, v, r.outcome, segment, scale, r.weight)
         ui.chart(outcome_segment_chart, table, r.outcome, segment, res.mean, res.n, v.total, yes_no=yes_no,
                  key="overview_outcome_segment_chart")
-        st.table(pd.DataFrame({
+        ui.static_table(pd.DataFrame({
             segment: [fmt.md_escape(x, codes=True) for x in table["value"]],
             "n": [fmt.count(n) for n in table["n"]],
             mean_label(scale).lower(): [mean_text(m, (lo, hi), scale) if not small else
@@ -87,7 +87,7 @@ def outcome_overview() -> None:
             "vs rest": ["base too small" if small else "rest too small to judge" if rest_small else
                         "significantly different" if d else "not significant"
                         for d, small, rest_small in zip(table["differs"], table["small_base"], table["rest_small"])],
-        }), hide_index=True)
+        }))
     st.subheader("Trend", help="A change between consecutive periods is marked only when significant (two-sided "
                  f"z-test at the 5% level) and both periods have at least {MIN_BASE} respondents.")
     if not r.date:
@@ -148,7 +148,7 @@ if r.segments:
                    f"({', '.join(small['value'].astype(str).head(8))}): read their scores as indicative only.",
                    icon="⚠️")
     # A small static table: drawn with the page at once (the interactive grid draws itself later).
-    st.table(pd.DataFrame({
+    ui.static_table(pd.DataFrame({
         segment: [fmt.md_escape(v, codes=True) for v in table["value"]],
         "n": [fmt.count(n) for n in table["n"]],
         "NPS": [fmt.nps_with_moe(s, (lo, hi)) if not small_ else f"{fmt.signed_int(s)} (base too small)"
@@ -157,7 +157,7 @@ if r.segments:
         "gap vs rest": [fmt.signed(d, 1) for d in table["difference"]],
         "p-value": [fmt.number(p, 3) for p in table["p_value"]],
         "vs rest": ["significantly different" if d else "not significant" for d in table["differs"]],
-    }), hide_index=True)
+    }))
 
 st.subheader("Trend", help="A change between consecutive periods is marked only when significant (two-sided "
              f"z-test at the 5% level) and both periods have at least {MIN_BASE} respondents.")
@@ -188,7 +188,7 @@ else:
         trend = ui.cached(nps_trend_by_segment, v, r.loyalty, split, weight=r.weight, **kwargs)
         ui.chart(trend_chart, trend, overall.n, v.total, segment=split, key="overview_trend_split_chart")
     with st.expander("Trend table"):
-        st.table(pd.DataFrame({
+        ui.static_table(pd.DataFrame({
             **({"segment": [fmt.md_escape(v, codes=True) for v in trend["segment"]]} if "segment" in trend else {}),
             "period": [fmt.md_escape(p, codes=True) for p in trend["period"]],
             "n": [fmt.count(n) for n in trend["n"]],
@@ -199,5 +199,5 @@ else:
             "p-value": [fmt.number(p, 3) for p in trend["p_value"]],
             "significant": ["yes" if x else ("base too small" if s else "")
                             for x, s in zip(trend["reportable_change"], trend["significant_change"])],
-        }), hide_index=True)
+        }))
 st.caption("Method: " + METHOD_NOTE)

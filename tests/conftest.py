@@ -81,3 +81,28 @@ def plain(markdown: str) -> str:
     import re
 
     return re.sub(r"\\(.)", r"\1", markdown.replace("\u2060", ""))
+
+
+def shown_table(at, first_column: str):
+    """The table `ui.static_table` drew whose first header is ``first_column``: cells as shown (escapes resolved)."""
+    import pandas as pd
+
+    def cells(line: str) -> list[str]:
+        out, cell, chars = [], "", iter(line.strip()[1:])
+        for ch in chars:
+            if ch == "\\":
+                cell += ch + next(chars, "")
+            elif ch == "|":
+                out.append(plain(cell.strip()))
+                cell = ""
+            else:
+                cell += ch
+        return out
+
+    for m in at.markdown:
+        lines = m.value.splitlines()
+        if len(lines) >= 2 and lines[0].startswith("| ") and set(lines[1]) <= set("|- "):
+            rows = [cells(line) for line in lines]
+            if rows[0][0] == first_column:
+                return pd.DataFrame(rows[2:], columns=rows[0])
+    raise AssertionError(f"no table headed {first_column!r}")

@@ -115,3 +115,43 @@ def test_workspace_rename_new_and_switch():
     at.selectbox(key="data_ws_target").set_value(first)
     at.button(key="data_ws_open").click().run()
     assert not at.exception and at.query_params["ws"] == first
+
+
+def test_overview_tables_show_the_segment_and_trend_numbers():
+    """The NPS-by-segment and trend tables show the numbers of nps_by_segment and nps_trend, as text."""
+    from conftest import shown_table
+
+    from cx import fmt
+    from cx.analysis import load_survey
+    from cx.nps import nps_by_segment, nps_trend
+
+    at = run_app()
+    segment = at.selectbox(key="overview_segment").value
+    _, survey = load_survey(ROOT / "data" / "sample_survey.csv")
+    r = survey.roles
+    table = nps_by_segment(survey.frame, r.loyalty, segment, r.weight)
+    shown = shown_table(at, segment)
+    assert shown[segment].tolist() == table["value"].tolist()
+    assert shown["n"].tolist() == [fmt.count(n) for n in table["n"]]
+    assert shown["score (exact)"].tolist() == [fmt.signed(s, 1) for s in table["score"]]
+    trend = nps_trend(survey.frame, r.loyalty, date=r.date, period="quarter", weight=r.weight)
+    shown = shown_table(at, "period")
+    assert shown["period"].tolist() == trend["period"].tolist()
+    assert shown["NPS"].tolist() == [fmt.signed(s, 1) for s in trend["score"]]
+
+
+def test_static_table_shows_pipes_and_markup_as_text():
+    from conftest import shown_table
+
+    def page():
+        import pandas as pd
+
+        from cx import fmt, ui
+
+        ui.static_table(pd.DataFrame({"a | <b>": [fmt.md_escape("x | **y** [z](http://e.example)", codes=True), "1"],
+                                      "n": ["2", ""]}))
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    shown = shown_table(at, "a | <b>")
+    assert shown.values.tolist() == [["x | **y** [z](http://e.example)", "2"], ["1", ""]]
