@@ -537,6 +537,15 @@ def _parse_text(data: bytes, name: str, report: Progress) -> _ParsedText:
                 f"{name} could not be read as a table: {_arrow_message(exc)}. Open it in a spreadsheet, check the "
                 "rows around the one named, save it as CSV and load it again."
             ) from None
+    if encoding == "UTF-8" and any(_is_binary(f.type) for f in table.schema):
+        # Bytes that are not UTF-8 past the first rows: Arrow reads their column as binary instead of failing.
+        encoding, utf8 = _detect_encoding(bytes(utf8))
+        try:
+            table = parse(utf8, multiline=True)
+        except pa.ArrowInvalid as exc:
+            raise CxInputError(
+                f"{name} could not be read as a table: {_arrow_message(exc)}. Open it in a spreadsheet, check the "
+                "rows around the one named, save it as CSV (UTF-8) and load it again.") from None
     if encoding != "UTF-8":
         notes.append(f"Read as {encoding}.")
     report(0.75, "Building the table")
@@ -601,6 +610,14 @@ def _small_integer_columns(data, header_rows: int, names: list[str], delimiter: 
         if not small:
             return {}
     return {name: pa.int8() for name in names if name in small}
+
+
+def _is_binary(dtype) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(dtype):
+        dtype = dtype.value_type
+    return pa.types.is_binary(dtype) or pa.types.is_large_binary(dtype)
 
 
 @dataclass

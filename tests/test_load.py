@@ -267,6 +267,20 @@ def test_small_whole_numbers_read_as_int8_unless_a_later_answer_does_not_fit(lat
     np.testing.assert_array_equal(ltr, [float((i * 7) % 11) for i in range(rows)])
 
 
+def test_bytes_that_are_not_utf8_past_the_first_rows_are_read_as_windows_1252():
+    """Arrow reads a column with a stray Windows-1252 byte past the sniffed head as binary (it does not fail);
+    the file is read again in the encoding its lines are in, and the survey cleans with the text as typed."""
+    rows = [b"%d,%d,%s,comment number %d here\n" % (i, i % 11, [b"North", b"South"][i % 2], i) for i in range(30_000)]
+    rows[10_000] = b"10000,7,North,caf\xe9 was cold\n"
+    rows[10_001] = b"10001,8,Nor\xe9th,fine\n"
+    raw = read_survey(b"id,Likelihood to recommend,Region,Comment\n" + b"".join(rows), "s.csv")
+    assert raw.encoding == "Windows-1252" and "Read as Windows-1252." in raw.notes
+    survey = prepare_survey(raw)
+    assert survey.frame["Comment"].iloc[10_000] == "caf\u00e9 was cold"
+    assert set(survey.frame["Region"].cat.categories) == {"North", "South", "Nor\u00e9th"}
+    assert nps_summary(survey.frame, "Likelihood to recommend").n == 30_000
+
+
 TEXT_PAYLOADS = {
     "plain": b"id,Likelihood to recommend,Comment\n1,9,fine\n2,3,\"late, again\"\n3,10,ok\n",
     "nul_bytes": b"id,Likelihood to recommend\n1,9\x00\n2,\x003\n3,10\n",
