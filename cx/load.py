@@ -512,6 +512,11 @@ def _parse_text(data: bytes, name: str, report: Progress) -> _ParsedText:
                 small = {}  # an answer past the sampled rows is not a small whole number: read as inferred
         return read(text, multiline, {})
 
+    def unreadable(exc: Exception) -> CxInputError:
+        return CxInputError(
+            f"{name} could not be read as a table: {_arrow_message(exc)}. Open it in a spreadsheet, check the "
+            "rows around the one named, save it as CSV and load it again.")
+
     try:
         # Values with line breaks need a serial parse (twice as slow): first try the parallel parse,
         # which splits such a value into rows with the wrong number of fields; then parse serially.
@@ -524,28 +529,17 @@ def _parse_text(data: bytes, name: str, report: Progress) -> _ParsedText:
         if table is None or skipped:
             table = parse(utf8, multiline=True)
     except pa.ArrowInvalid as exc:
-        if encoding == "UTF-8" and "utf8" in str(exc).lower():
-            encoding, utf8 = _detect_encoding(bytes(data))
-            try:
-                table = parse(utf8, multiline=True)
-            except pa.ArrowInvalid as exc2:
-                raise CxInputError(
-                    f"{name} could not be read as a table: {_arrow_message(exc2)}. Open it in a spreadsheet, "
-                    "check the rows around the one named, save it as CSV and load it again.") from None
-        else:
-            raise CxInputError(
-                f"{name} could not be read as a table: {_arrow_message(exc)}. Open it in a spreadsheet, check the "
-                "rows around the one named, save it as CSV and load it again."
-            ) from None
-    if encoding == "UTF-8" and any(_is_binary(f.type) for f in table.schema):
-        # Bytes that are not UTF-8 past the first rows: Arrow reads their column as binary instead of failing.
+        if encoding != "UTF-8" or "utf8" not in str(exc).lower():
+            raise unreadable(exc) from None
+        table = None
+    # Bytes that are not UTF-8: Arrow fails on them in the first rows, and past those reads their column as
+    # binary. Either way the file is read again in the encoding its lines are in.
+    if table is None or (encoding == "UTF-8" and any(_is_binary(f.type) for f in table.schema)):
         encoding, utf8 = _detect_encoding(bytes(utf8))
         try:
             table = parse(utf8, multiline=True)
         except pa.ArrowInvalid as exc:
-            raise CxInputError(
-                f"{name} could not be read as a table: {_arrow_message(exc)}. Open it in a spreadsheet, check the "
-                "rows around the one named, save it as CSV (UTF-8) and load it again.") from None
+            raise unreadable(exc) from None
     if encoding != "UTF-8":
         notes.append(f"Read as {encoding}.")
     report(0.75, "Building the table")
