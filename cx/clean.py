@@ -365,10 +365,11 @@ def prepare_survey(raw: RawSurvey, roles: Roles | None = None, inspection: Inspe
     problems: list[str] = []
     rated = [(c, "driver") for c in roles.drivers] + ([(roles.outcome, "outcome")] if roles.outcome else [])
     rated = [(c, role) for c, role in rated if c != roles.loyalty]
-    converted = _rating_columns(frame, [(roles.loyalty, LOYALTY_SCALE)] * bool(roles.loyalty)
-                                + [(c, None) for c, _ in rated])
+    wanted = list(dict.fromkeys(([(roles.loyalty, LOYALTY_SCALE)] if roles.loyalty else [])
+                                + [(c, None) for c, _ in rated]))  # a column both outcome and driver: once
+    converted = dict(zip(wanted, _rating_columns(frame, wanted)))
     if roles.loyalty:
-        values, check = converted.pop(0)
+        values, check = converted[(roles.loyalty, LOYALTY_SCALE)]
         frame[roles.loyalty] = values
         checks.append(_with_role(check, "loyalty"))
         scales[roles.loyalty] = LOYALTY_SCALE
@@ -378,7 +379,8 @@ def prepare_survey(raw: RawSurvey, roles: Roles | None = None, inspection: Inspe
                 + (f" (it holds values such as {', '.join(repr(e) for e in check.invalid_examples)})"
                    if check.invalid_examples else "")
                 + ". Choose the likelihood-to-recommend question as the loyalty column.")
-    for (col, role), (values, check) in zip(rated, converted):
+    for col, role in rated:
+        values, check = converted[(col, None)]
         if role == "outcome" and check.valid == 0:  # "Would you recommend us?" answered yes / no
             values, check = yes_no_values(frame[col]) or (values, check)
         elif role == "outcome" and check.valid and np.isin(values.dropna().unique(), (0.0, 1.0)).all():
